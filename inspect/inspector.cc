@@ -1,1 +1,496 @@
-// (being written)
+#include "inspect/inspector.h"
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inspect/classify/ndpi_classifier.h"
+#include "inspect/dns/dns_parser.h"
+#include "inspect/flow/flow_table.h"
+#include "inspect/flow/tcp_reassembler.h"
+#include "inspect/http/http_request.h"
+#include "inspect/quic/quic_initial.h"
+#include "inspect/tls/client_hello.h"
+
+namespace vigil::inspect {
+namespace {
+
+constexpr std::uint16_t kDnsPort = 53;
+// Largest ClientHello we wait for (the corpus has post-quantum ones near 2 KB
+// and padded ones near 16 KB; a record is at most 16 KB + header).
+constexpr std::size_t kMaxClientHelloBytes = 64 * 1024;
+// Bytes gathered before deciding what an unfamiliar stream carries.
+constexpr std::size_t kDecideBytes = 16;
+// UDP datagrams examined for QUIC before a flow is taken as something else.
+constexpr std::uint16_t kMaxQuicProbeDatagrams = 16;
+
+// What one direction of a TCP stream is believed to carry.
+enum class StreamMode : std::uint8_t {
+  Undecided,  // gathering the first bytes
+  Tls,        // gathering a ClientHello
+  Http,       // client side of HTTP/1.x
+  DnsTcp,     // length-prefixed DNS messages
+  Opaque,     // unknown: each new segment is checked for a ClientHello or a request
+  Done,       // nothing more to learn from this direction
+};
+
+struct Direction {
+  TcpReassembler reassembler;
+  StreamMode mode = StreamMode::Undecided;
+  std::vector<std::uint8_t> buffer;  // ClientHello, DNS framing or first bytes
+  std::unique_ptr<HttpRequestScanner> http;
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  bool fin = false;
+};
+
+struct FlowState {
+  std::array<Direction, 2> dir;  // [0]: lo -> hi, [1]: hi -> lo
+  NdpiFlow ndpi;
+  std::unique_ptr<QuicSniExtractor> quic;
+  std::uint16_t quic_probes = 0;
+  bool quic_off = false;
+  bool client_is_lo = true;  // SYN sender, else first sender
+  bool cap_counted = false;
+  bool rst = false;
+};
+
+using Table = FlowTable<FlowState>;
+using Flow = Table::Entry;
+
+}  // namespace
+
+struct Inspector::Impl {
+  Impl(const InspectorConfig& c, ObservationSink& s)
+      : config(c),
+        sink(s),
+        decoder(counters),
+        flows(Table::Limits{c.max_flows, c.tcp_idle_timeout_us, c.udp_idle_timeout_us,
+                            5'000'000},
+              counters) {
+    if (config.classify) ndpi = std::make_unique<NdpiClassifier>();
+  }
+
+  void on_packet(LinkType link, Bytes frame, std::uint64_t ts_us) noexcept;
+  void on_udp(Flow& flow, int d, const DecodedPacket& pkt, std::uint64_t ts_us) noexcept;
+  void on_tcp(Flow& flow, int d, const DecodedPacket& pkt, std::uint64_t ts_us) noexcept;
+  void on_stream(Flow& flow, int d, Bytes data, bool gap) noexcept;
+  void decide(Flow& flow, int d, bool gap) noexcept;
+  void feed_tls(Flow& flow, int d) noexcept;
+  void feed_dns_tcp(Flow& flow, int d) noexcept;
+  void feed_http(Flow& flow, int d, Bytes data, bool gap) noexcept;
+  void emit_dns(const Flow& flow, int d, Bytes message) noexcept;
+  void evict(Flow& flow, EvictReason reason) noexcept;
+
+  Observation base(const Flow& flow, int sender_dir, ObservationKind kind) const {
+    Observation o;
+    o.kind = kind;
+    o.ts_us = now_us;
+    o.flow_id = flow.id;
+    bool sender_lo = sender_dir == 0;
+    o.client = sender_lo ? flow.key.lo : flow.key.hi;
+    o.server = sender_lo ? flow.key.hi : flow.key.lo;
+    o.client_port = sender_lo ? flow.key.lo_port : flow.key.hi_port;
+    o.server_port = sender_lo ? flow.key.hi_port : flow.key.lo_port;
+    o.transport = static_cast<Transport>(flow.key.proto);
+    return o;
+  }
+
+  void emit(const Observation& o) noexcept {
+    counters.bump(Counter::Observations);
+    try {
+      sink.on_observation(o);
+    } catch (...) {
+      // A sink that throws must not take the packet path down with it.
+    }
+  }
+
+  // Context for the reassembler's callback.
+  struct StreamSink final : TcpStreamConsumer {
+    StreamSink(Impl& i, Flow& f, int dir) : impl(i), flow(f), d(dir) {}
+    void on_stream_data(Bytes data, bool gap_before) noexcept override {
+      impl.on_stream(flow, d, data, gap_before);
+    }
+    Impl& impl;
+    Flow& flow;
+    int d;
+  };
+
+  InspectorConfig config;
+  ObservationSink& sink;
+  Counters counters;
+  Decoder decoder;
+  Table flows;
+  std::unique_ptr<NdpiClassifier> ndpi;
+  std::uint64_t now_us = 0;
+};
+
+void Inspector::Impl::on_packet(LinkType link, Bytes frame, std::uint64_t ts_us) noexcept {
+  counters.bump(Counter::PacketsTotal);
+  counters.bump(Counter::BytesTotal, frame.size());
+  if (ts_us > now_us) now_us = ts_us;
+
+  DecodedPacket pkt;
+  if (decoder.decode(link, frame, ts_us, pkt) != DecodeStatus::Ok) return;
+  if (pkt.l4 == L4Proto::Other) {
+    counters.bump(Counter::OtherL4);
+    return;
+  }
+
+  bool src_is_lo = true;
+  FlowKey key = FlowKey::make(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.ip_proto, src_is_lo);
+  auto on_evict = [this](Flow& f, EvictReason r) { evict(f, r); };
+  bool created = false;
+  Flow* flow = &flows.find_or_create(key, now_us, created, on_evict);
+  bool syn_only = pkt.l4 == L4Proto::Tcp && (pkt.tcp_flags & 0x12) == 0x02;
+  if (!created && syn_only && flow->state.dir[src_is_lo ? 0 : 1].reassembler.started() &&
+      (flow->closed || flow->state.rst)) {
+    // A new connection reusing the 5-tuple of one that closed.
+    flows.evict(*flow, EvictReason::Closed, on_evict);
+    flow = &flows.find_or_create(key, now_us, created, on_evict);
+  }
+  int d = src_is_lo ? 0 : 1;
+  if (created) {
+    flow->state.client_is_lo = src_is_lo;
+    if (pkt.l4 == L4Proto::Tcp && (pkt.tcp_flags & 0x12) == 0x12) {
+      flow->state.client_is_lo = !src_is_lo;  // first packet seen is a SYN-ACK
+    }
+  }
+  Direction& dir = flow->state.dir[static_cast<std::size_t>(d)];
+  ++dir.packets;
+  dir.bytes += pkt.payload.size();
+
+  if (ndpi && !flow->state.ndpi.finished()) {
+    if (ndpi->process(flow->state.ndpi, pkt.l3, ts_us)) {
+      counters.bump(flow->state.ndpi.result().decided ? Counter::NdpiFlowsClassified
+                                                      : Counter::NdpiFlowsGaveUp);
+    }
+  }
+
+  if (pkt.l4 == L4Proto::Udp) {
+    on_udp(*flow, d, pkt, ts_us);
+  } else {
+    on_tcp(*flow, d, pkt, ts_us);
+  }
+}
+
+void Inspector::Impl::on_udp(Flow& flow, int d, const DecodedPacket& pkt,
+                             std::uint64_t /*ts_us*/) noexcept {
+  if (pkt.payload.empty()) return;
+  if (pkt.src_port == kDnsPort || pkt.dst_port == kDnsPort) {
+    emit_dns(flow, d, pkt.payload);
+    return;
+  }
+  FlowState& st = flow.state;
+  if (st.quic_off) return;
+  if (!st.quic) {
+    if (!looks_like_quic(pkt.payload)) {
+      if (++st.quic_probes >= kMaxQuicProbeDatagrams) st.quic_off = true;
+      return;
+    }
+    st.quic = std::make_unique<QuicSniExtractor>();
+  }
+  QuicResult r = st.quic->on_datagram(pkt.payload);
+  switch (r.event) {
+    case QuicEvent::ClientHello:
+    case QuicEvent::GquicChlo: {
+      if (r.event == QuicEvent::ClientHello) {
+        counters.bump(Counter::QuicClientHellos);
+      } else {
+        counters.bump(Counter::GquicChlos);
+      }
+      if (!r.hello.server_name.empty()) {
+        Observation o = base(flow, d, ObservationKind::QuicSni);
+        o.value = r.hello.server_name;
+        o.alpn = r.hello.alpn;
+        o.ech = r.hello.has_ech || r.hello.has_esni;
+        o.quic_version = r.version;
+        emit(o);
+      }
+      break;
+    }
+    case QuicEvent::DecryptFailed:
+      counters.bump(Counter::QuicDecryptFailed);
+      break;
+    case QuicEvent::UnknownVersion:
+      counters.bump(Counter::QuicUnknownVersion);
+      break;
+    case QuicEvent::Malformed:
+      counters.bump(Counter::QuicMalformed);
+      break;
+    case QuicEvent::None:
+      break;
+  }
+  if (st.quic->done()) {
+    st.quic.reset();
+    st.quic_off = true;
+  }
+}
+
+void Inspector::Impl::emit_dns(const Flow& flow, int d, Bytes message) noexcept {
+  DnsParseResult r = parse_dns_message(message);
+  if (r.error == DnsError::TruncatedHeader) {
+    counters.bump(Counter::DnsMalformed);
+    return;
+  }
+  counters.bump(Counter::DnsMessages);
+  if (r.error != DnsError::None) counters.bump(Counter::DnsMalformed);
+  const DnsMessage& m = r.message;
+  // The querying host: the sender of a query, the receiver of a response.
+  int client_dir = m.is_response ? 1 - d : d;
+  for (const std::string& name : m.questions) {
+    Observation o = base(flow, client_dir, ObservationKind::Dns);
+    o.value = name;
+    o.dns_response = m.is_response;
+    o.dns_id = m.id;
+    if (m.is_response) {
+      for (const DnsAnswer& a : m.answers) o.dns_addresses.push_back(a.address.to_string());
+    }
+    emit(o);
+  }
+  if (config.dns_answers && m.is_response && !m.questions.empty()) {
+    for (const DnsAnswer& a : m.answers) {
+      Observation o = base(flow, client_dir, ObservationKind::DnsAnswer);
+      o.value = m.questions.front() + "=" + a.address.to_string();
+      o.dns_response = true;
+      o.dns_id = m.id;
+      emit(o);
+    }
+  }
+}
+
+void Inspector::Impl::on_tcp(Flow& flow, int d, const DecodedPacket& pkt,
+                             std::uint64_t /*ts_us*/) noexcept {
+  FlowState& st = flow.state;
+  Direction& dir = st.dir[static_cast<std::size_t>(d)];
+  if (pkt.tcp_flags & TcpReassembler::kRst) st.rst = true;
+  if (pkt.tcp_flags & TcpReassembler::kFin) dir.fin = true;
+
+  bool active = dir.mode != StreamMode::Done;
+  if (active && dir.reassembler.delivered_bytes() >= config.max_inspect_bytes) {
+    dir.mode = StreamMode::Done;
+    dir.buffer.clear();
+    dir.buffer.shrink_to_fit();
+    active = false;
+    if (!st.cap_counted) {
+      st.cap_counted = true;
+      counters.bump(Counter::FlowByteCapReached);
+    }
+  }
+  if (active || !dir.reassembler.started()) {
+    StreamSink stream(*this, flow, d);
+    dir.reassembler.on_segment(pkt.tcp_seq, pkt.tcp_flags, pkt.payload, counters, stream);
+  }
+
+  if (st.rst || (st.dir[0].fin && st.dir[1].fin)) flows.mark_closed(flow);
+}
+
+void Inspector::Impl::on_stream(Flow& flow, int d, Bytes data, bool gap) noexcept {
+  Direction& dir = flow.state.dir[static_cast<std::size_t>(d)];
+  switch (dir.mode) {
+    case StreamMode::Done:
+      return;
+    case StreamMode::Undecided:
+      if (gap) dir.buffer.clear();
+      dir.buffer.insert(dir.buffer.end(), data.begin(), data.end());
+      decide(flow, d, gap);
+      return;
+    case StreamMode::Tls:
+      if (gap) {
+        dir.buffer.clear();
+        dir.mode = StreamMode::Opaque;
+        on_stream(flow, d, data, false);
+        return;
+      }
+      dir.buffer.insert(dir.buffer.end(), data.begin(), data.end());
+      feed_tls(flow, d);
+      return;
+    case StreamMode::DnsTcp:
+      if (gap) dir.buffer.clear();
+      dir.buffer.insert(dir.buffer.end(), data.begin(), data.end());
+      feed_dns_tcp(flow, d);
+      return;
+    case StreamMode::Http:
+      feed_http(flow, d, data, gap);
+      return;
+    case StreamMode::Opaque:
+      // STARTTLS, CONNECT tunnels, SOCKS and streams picked up mid-way: a
+      // ClientHello or a request starts at a segment boundary.
+      if (looks_like_client_hello_record(data)) {
+        dir.mode = StreamMode::Tls;
+        dir.buffer.assign(data.begin(), data.end());
+        feed_tls(flow, d);
+      } else if (looks_like_http_request(data)) {
+        dir.mode = StreamMode::Http;
+        feed_http(flow, d, data, false);
+      }
+      return;
+  }
+}
+
+void Inspector::Impl::decide(Flow& flow, int d, bool gap) noexcept {
+  Direction& dir = flow.state.dir[static_cast<std::size_t>(d)];
+  Bytes head(dir.buffer);
+  if (flow.key.lo_port == kDnsPort || flow.key.hi_port == kDnsPort) {
+    dir.mode = StreamMode::DnsTcp;
+    feed_dns_tcp(flow, d);
+    return;
+  }
+  if (looks_like_client_hello_record(head)) {
+    dir.mode = StreamMode::Tls;
+    feed_tls(flow, d);
+    return;
+  }
+  if (looks_like_http_request(head)) {
+    dir.mode = StreamMode::Http;
+    std::vector<std::uint8_t> first;
+    first.swap(dir.buffer);
+    feed_http(flow, d, first, false);
+    return;
+  }
+  if (head.size() < kDecideBytes && !gap) return;  // wait for more
+  dir.mode = StreamMode::Opaque;
+  dir.buffer.clear();
+  dir.buffer.shrink_to_fit();
+}
+
+void Inspector::Impl::feed_tls(Flow& flow, int d) noexcept {
+  Direction& dir = flow.state.dir[static_cast<std::size_t>(d)];
+  ClientHello hello;
+  TlsParseStatus s = parse_client_hello_records(dir.buffer, hello);
+  if (s == TlsParseStatus::NeedMore) {
+    if (dir.buffer.size() > kMaxClientHelloBytes) {
+      counters.bump(Counter::TlsMalformed);
+      dir.mode = StreamMode::Opaque;
+      dir.buffer.clear();
+    }
+    return;
+  }
+  dir.buffer.clear();
+  dir.buffer.shrink_to_fit();
+  if (s != TlsParseStatus::Ok) {
+    if (s == TlsParseStatus::Malformed) counters.bump(Counter::TlsMalformed);
+    dir.mode = StreamMode::Opaque;
+    return;
+  }
+  counters.bump(Counter::TlsClientHellos);
+  if (hello.has_server_name && !hello.server_name.empty()) {
+    Observation o = base(flow, d, ObservationKind::Sni);
+    o.value = hello.server_name;
+    o.alpn = hello.alpn;
+    o.ech = hello.has_ech || hello.has_esni;
+    emit(o);
+  }
+  // The rest of this direction is encrypted; the peer sends no ClientHello.
+  dir.mode = StreamMode::Done;
+  Direction& other = flow.state.dir[static_cast<std::size_t>(1 - d)];
+  if (other.mode != StreamMode::Http && other.mode != StreamMode::Tls) {
+    other.mode = StreamMode::Done;
+    other.buffer.clear();
+  }
+}
+
+void Inspector::Impl::feed_dns_tcp(Flow& flow, int d) noexcept {
+  Direction& dir = flow.state.dir[static_cast<std::size_t>(d)];
+  std::size_t pos = 0;
+  while (dir.buffer.size() - pos >= 2) {
+    std::size_t len = load_be16(dir.buffer.data() + pos);
+    if (dir.buffer.size() - pos - 2 < len) break;
+    emit_dns(flow, d, Bytes(dir.buffer).subspan(pos + 2, len));
+    pos += 2 + len;
+  }
+  dir.buffer.erase(dir.buffer.begin(), dir.buffer.begin() + static_cast<std::ptrdiff_t>(pos));
+}
+
+void Inspector::Impl::feed_http(Flow& flow, int d, Bytes data, bool gap) noexcept {
+  Direction& dir = flow.state.dir[static_cast<std::size_t>(d)];
+  if (!dir.http) dir.http = std::make_unique<HttpRequestScanner>();
+  if (gap) dir.http->on_gap();
+  std::vector<HttpRequest> requests;
+  std::size_t bad = dir.http->feed(data, requests);
+  if (bad > 0) counters.bump(Counter::HttpMalformed, bad);
+  for (const HttpRequest& r : requests) {
+    counters.bump(Counter::HttpRequests);
+    if (r.has_host && !r.host.empty()) {
+      Observation o = base(flow, d, ObservationKind::HttpHost);
+      o.value = r.host;
+      o.http_method = r.method;
+      o.http_host = r.host;
+      o.http_user_agent = r.user_agent;
+      emit(o);
+    }
+    Observation u = base(flow, d, ObservationKind::HttpUrl);
+    u.value = r.target;
+    u.http_method = r.method;
+    u.http_host = r.host;
+    u.http_user_agent = r.user_agent;
+    emit(u);
+  }
+  // The server's side of an HTTP conversation holds no requests.
+  Direction& other = flow.state.dir[static_cast<std::size_t>(1 - d)];
+  if (other.mode == StreamMode::Undecided || other.mode == StreamMode::Opaque) {
+    other.mode = StreamMode::Done;
+    other.buffer.clear();
+  }
+  if (dir.http->state() == HttpRequestScanner::State::Done) {
+    // CONNECT: a tunnel follows; look for a ClientHello at the next segment.
+    dir.http.reset();
+    dir.mode = StreamMode::Opaque;
+  }
+}
+
+void Inspector::Impl::evict(Flow& flow, EvictReason reason) noexcept {
+  FlowState& st = flow.state;
+  for (int d = 0; d < 2; ++d) {
+    StreamSink stream(*this, flow, d);
+    st.dir[static_cast<std::size_t>(d)].reassembler.flush(stream);
+  }
+  if (ndpi && !st.ndpi.finished()) {
+    ndpi->finish(st.ndpi);
+    counters.bump(st.ndpi.result().decided ? Counter::NdpiFlowsClassified
+                                           : Counter::NdpiFlowsGaveUp);
+  }
+  FlowSummary s;
+  s.flow_id = flow.id;
+  bool c = st.client_is_lo;
+  s.client = c ? flow.key.lo : flow.key.hi;
+  s.server = c ? flow.key.hi : flow.key.lo;
+  s.client_port = c ? flow.key.lo_port : flow.key.hi_port;
+  s.server_port = c ? flow.key.hi_port : flow.key.lo_port;
+  s.ip_proto = flow.key.proto;
+  s.transport = static_cast<Transport>(flow.key.proto);
+  s.first_ts_us = flow.first_ts_us;
+  s.last_ts_us = flow.last_ts_us;
+  const Direction& to_server = st.dir[c ? 0 : 1];
+  const Direction& to_client = st.dir[c ? 1 : 0];
+  s.packets_to_server = to_server.packets;
+  s.packets_to_client = to_client.packets;
+  s.bytes_to_server = to_server.bytes;
+  s.bytes_to_client = to_client.bytes;
+  s.end_reason = evict_reason_name(reason);
+  s.classification = st.ndpi.result();
+  try {
+    sink.on_flow_end(s);
+  } catch (...) {
+    // See emit().
+  }
+}
+
+Inspector::Inspector(const InspectorConfig& config, ObservationSink& sink)
+    : impl_(std::make_unique<Impl>(config, sink)) {}
+
+Inspector::~Inspector() = default;
+
+void Inspector::on_packet(LinkType link, Bytes frame, std::uint64_t ts_us) noexcept {
+  impl_->on_packet(link, frame, ts_us);
+}
+
+void Inspector::finish() noexcept {
+  impl_->flows.clear([this](Flow& f, EvictReason r) { impl_->evict(f, r); });
+}
+
+const Counters& Inspector::counters() const noexcept { return impl_->counters; }
+
+}  // namespace vigil::inspect

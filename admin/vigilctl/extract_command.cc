@@ -1,0 +1,181 @@
+#include "admin/vigilctl/extract_command.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string_view>
+#include <tuple>
+
+#include "inspect/capture/pcap_source.h"
+#include "inspect/eve_json.h"
+#include "inspect/inspector.h"
+
+namespace vigil::admin {
+namespace {
+
+using inspect::Observation;
+using inspect::ObservationKind;
+
+// Values go into a tab-separated file: control bytes are written as \ooo,
+// as the corpus truth (tshark) writes them, so a hostile name cannot add a
+// column or a row.
+std::string tsv_safe(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char ch : v) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\%03o", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+// Counts distinct flows per (kind, value, client), the corpus TSV's rows.
+class TsvCollector final : public inspect::ObservationSink {
+ public:
+  void on_observation(const Observation& o) override {
+    rows_[{std::string(inspect::kind_name(o.kind)), o.value, o.client.to_string()}].insert(
+        o.flow_id);
+  }
+
+  void write(std::FILE* out) const {
+    std::fputs("kind\tvalue\tclient_ip\tcount\n", out);
+    for (const auto& [key, flows] : rows_) {
+      const auto& [kind, value, client] = key;
+      std::fprintf(out, "%s\t%s\t%s\t%zu\n", kind.c_str(), tsv_safe(value).c_str(),
+                   client.c_str(), flows.size());
+    }
+  }
+
+ private:
+  std::map<std::tuple<std::string, std::string, std::string>, std::set<std::uint64_t>> rows_;
+};
+
+class EveWriter final : public inspect::ObservationSink {
+ public:
+  explicit EveWriter(std::FILE* out) : out_(out) {}
+  void on_observation(const Observation& o) override { put(inspect::to_eve_json(o)); }
+  void on_flow_end(const inspect::FlowSummary& f) override { put(inspect::to_eve_json(f)); }
+
+ private:
+  void put(const std::string& line) {
+    if (line.empty()) return;
+    std::fwrite(line.data(), 1, line.size(), out_);
+    std::fputc('\n', out_);
+  }
+  std::FILE* out_;
+};
+
+void print_stats(const std::string& pcap, const inspect::Counters& c) {
+  std::fprintf(stderr, "# %s\n", pcap.c_str());
+  for (std::size_t i = 0; i < static_cast<std::size_t>(inspect::Counter::kCount); ++i) {
+    auto id = static_cast<inspect::Counter>(i);
+    std::fprintf(stderr, "%-32s %llu\n", std::string(inspect::counter_name(id)).c_str(),
+                 static_cast<unsigned long long>(c.get(id)));
+  }
+}
+
+// Runs one capture through an Inspector. Returns 0, or 1 when unreadable.
+int inspect_file(const std::string& path, const ExtractOptions& opt,
+                 inspect::ObservationSink& sink, inspect::Counters& totals) {
+  std::string error;
+  auto source = inspect::PcapSource::open_file(path, error);
+  if (!source) {
+    std::fprintf(stderr, "vigilctl extract: %s: %s\n", path.c_str(), error.c_str());
+    return 1;
+  }
+  int dlt = source->datalink();
+  if (!inspect::Decoder::supports(static_cast<std::uint32_t>(dlt))) {
+    std::fprintf(stderr, "vigilctl extract: warning: %s: link type %d is not decoded; nothing inspected\n",
+                 path.c_str(), dlt);
+    return 0;
+  }
+  inspect::InspectorConfig cfg;
+  cfg.classify = opt.classify;
+  cfg.max_flows = opt.max_flows;
+  cfg.max_inspect_bytes = opt.max_flow_bytes;
+  inspect::Inspector inspector(cfg, sink);
+  auto link = static_cast<inspect::LinkType>(dlt);
+  inspect::CapturedPacket pkt;
+  std::uint64_t packets = 0;
+  for (;;) {
+    auto r = source->next(pkt);
+    if (r == inspect::PcapSource::Next::Packet) {
+      ++packets;
+      inspector.on_packet(link, pkt.frame, pkt.ts_us);
+      continue;
+    }
+    if (r == inspect::PcapSource::Next::Error) {
+      // A capture cut short: keep what was read, as tshark does.
+      std::fprintf(stderr, "vigilctl extract: warning: %s: %s (after %llu packets)\n",
+                   path.c_str(), source->last_error().c_str(),
+                   static_cast<unsigned long long>(packets));
+    }
+    break;
+  }
+  inspector.finish();
+  if (opt.stats) print_stats(path, inspector.counters());
+  totals.add(inspector.counters());
+  return 0;
+}
+
+}  // namespace
+
+int run_extract(const ExtractOptions& opt) {
+  if (!opt.out_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(opt.out_dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "vigilctl extract: cannot create %s: %s\n", opt.out_dir.c_str(),
+                   ec.message().c_str());
+      return 2;
+    }
+  }
+  int status = 0;
+  inspect::Counters totals;
+  for (const std::string& path : opt.pcaps) {
+    std::FILE* out = stdout;
+    std::string out_path;
+    if (!opt.out_dir.empty()) {
+      out_path = (std::filesystem::path(opt.out_dir) /
+                  (std::filesystem::path(path).filename().string() + (opt.eve ? ".json" : ".tsv")))
+                     .string();
+    }
+    if (opt.eve) {
+      if (!out_path.empty()) out = std::fopen(out_path.c_str(), "w");
+      if (out == nullptr) {
+        std::fprintf(stderr, "vigilctl extract: cannot write %s\n", out_path.c_str());
+        return 2;
+      }
+      EveWriter eve(out);
+      int rc = inspect_file(path, opt, eve, totals);
+      if (out != stdout) std::fclose(out);
+      status = std::max(status, rc);
+      continue;
+    }
+    TsvCollector tsv;
+    int rc = inspect_file(path, opt, tsv, totals);
+    status = std::max(status, rc);
+    if (rc != 0) continue;
+    if (!out_path.empty()) out = std::fopen(out_path.c_str(), "w");
+    if (out == nullptr) {
+      std::fprintf(stderr, "vigilctl extract: cannot write %s\n", out_path.c_str());
+      return 2;
+    }
+    tsv.write(out);
+    if (out != stdout) std::fclose(out);
+  }
+  if (opt.stats && opt.pcaps.size() > 1) print_stats("total", totals);
+  std::fflush(stdout);
+  return status;
+}
+
+}  // namespace vigil::admin

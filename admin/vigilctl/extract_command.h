@@ -1,0 +1,26 @@
+#pragma once
+// `vigilctl extract`: offline extraction of names from capture files, printed
+// in the shared corpus TSV format (or as EVE JSON lines).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vigil::admin {
+
+struct ExtractOptions {
+  std::vector<std::string> pcaps;
+  std::string out_dir;  // one <pcap file name>.tsv per capture; stdout when empty
+  bool eve = false;
+  bool stats = false;
+  bool classify = true;
+  std::uint64_t max_flows = 262'144;
+  std::uint64_t max_flow_bytes = 1u << 20;
+};
+
+// Returns the process exit status: 0 when every capture was read (a capture
+// cut short still yields what it held, with a warning), 1 when one could not
+// be opened or is not a capture, 2 when the output could not be written.
+int run_extract(const ExtractOptions& options);
+
+}  // namespace vigil::admin

@@ -1,0 +1,39 @@
+// vigilctl: the operator's command line.
+
+#include <CLI/CLI.hpp>
+
+#include "admin/vigilctl/extract_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"vigilctl: Vigil's command line (extraction, rules, store, reports)"};
+  app.require_subcommand(1);
+
+  vigil::admin::ExtractOptions ex;
+  CLI::App* extract =
+      app.add_subcommand("extract", "Print the names seen in capture files (corpus TSV format)");
+  extract->add_option("pcap", ex.pcaps, "Capture files (pcap or pcapng)")->required();
+  extract->add_option("--out-dir", ex.out_dir,
+                      "Write <pcap file name>.tsv per capture into this folder instead of stdout");
+  extract->add_flag("--eve", ex.eve, "Print EVE-style JSON lines instead of TSV");
+  extract->add_flag("--stats", ex.stats, "Print the decode and extraction counters to stderr");
+  extract->add_flag("!--no-classify", ex.classify, "Do not run nDPI classification");
+  extract->add_option("--max-flows", ex.max_flows, "Flow table capacity")
+      ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 26));
+  extract->add_option("--max-flow-bytes", ex.max_flow_bytes,
+                      "Bytes of each flow direction inspected for names")
+      ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (extract->parsed()) {
+    if (ex.pcaps.size() > 1 && ex.out_dir.empty() && !ex.eve) {
+      std::fprintf(stderr, "vigilctl extract: several captures need --out-dir\n");
+      return 2;
+    }
+    return vigil::admin::run_extract(ex);
+  }
+  return 0;
+}
