@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Vigil's build and tests need. Idempotent:
+# packages already present are left alone. Run as root.
+#   scripts/install-deps.sh          build + tests
+#   scripts/install-deps.sh --bench  also the benchmark peers (tshark, ndpiReader, perf)
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: run as root (apt-get install)" >&2
+  exit 1
+fi
+
+# Hyperscan on x86-64; Vectorscan (same hs.h API) elsewhere. They conflict.
+case "$(dpkg --print-architecture)" in
+  amd64) regex_pkg=libhyperscan-dev ;;
+  *) regex_pkg=libvectorscan-dev ;;
+esac
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libpcap-dev libndpi-dev "$regex_pkg" libssl-dev
+  libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev
+  python3 python3-cryptography
+)
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(libndpi-bin tshark wireshark-common linux-perf valgrind hyperfine time)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps.sh: all ${#packages[@]} packages present"
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "install-deps.sh: installed ${missing[*]}"
