@@ -12,12 +12,19 @@ namespace vigil::inspect {
 
 struct ClientHello {
   std::uint16_t legacy_version = 0;
-  std::string server_name;  // first host_name entry of server_name, lowercased
+  // First host_name entry of server_name, written the way Wireshark prints
+  // it and the corpus truth normalises it: cut at a NUL, bytes >= 0x80 as
+  // U+FFFD, \b \t \n \f \r as backslash escapes, ASCII lowercased, trailing
+  // dots removed. May be empty even when has_server_name is set.
+  std::string server_name;
   bool has_server_name = false;
   std::vector<std::string> alpn;
   bool has_ech = false;   // encrypted_client_hello (0xfe0d) or draft code points
   bool has_esni = false;  // encrypted_server_name (0xffce)
   std::vector<std::uint16_t> supported_versions;
+  // An extension overran the extension list; the walk stopped there (as
+  // Wireshark's does) and the fields above hold what came before it.
+  bool extensions_truncated = false;
 };
 
 enum class TlsParseStatus : std::uint8_t {
@@ -40,5 +47,9 @@ TlsParseStatus parse_client_hello_handshake(Bytes handshake, ClientHello& out) n
 // ClientHello (content type 22, version 3.x, handshake type 1)? Also accepts
 // SSLv2-compatible ClientHello headers.
 bool looks_like_client_hello_record(Bytes stream) noexcept;
+
+// A raw server name written the way ClientHello::server_name holds it; also
+// used for the SNI tag of Google QUIC CHLOs.
+std::string normalise_server_name(Bytes raw) noexcept;
 
 }  // namespace vigil::inspect
