@@ -21,13 +21,17 @@ namespace vigil::inspect {
   X(BadIpv4Header, "decode.bad_ipv4_header")                           \
   X(TruncatedIpv6, "decode.truncated_ipv6")                            \
   X(BadIpv6ExtHeader, "decode.bad_ipv6_ext_header")                   \
+  X(BadIpv6Header, "decode.bad_ipv6_header")                           \
   X(TruncatedUdp, "decode.truncated_udp")                              \
+  X(BadUdpHeader, "decode.bad_udp_header")                             \
   X(TruncatedTcp, "decode.truncated_tcp")                              \
   X(BadTcpHeader, "decode.bad_tcp_header")                             \
   X(TruncatedTunnel, "decode.truncated_tunnel")                        \
   X(TunnelDepthExceeded, "decode.tunnel_depth_exceeded")               \
   X(NonIp, "decode.non_ip")                                            \
   X(OtherL4, "decode.other_l4")                                        \
+  X(TruncatedCapture, "decode.truncated_capture")                      \
+  X(UdpTunnelNotIp, "decode.udp_tunnel_not_ip")                        \
   X(Ipv4Fragments, "defrag.ipv4_fragments")                            \
   X(Ipv6Fragments, "defrag.ipv6_fragments")                            \
   X(Reassembled, "defrag.reassembled")                                 \
@@ -35,6 +39,8 @@ namespace vigil::inspect {
   X(FragmentTooBig, "defrag.too_big")                                  \
   X(FragmentTimeout, "defrag.timeout")                                 \
   X(FragmentTableFull, "defrag.table_full")                            \
+  X(FragmentInvalid, "defrag.invalid")                                 \
+  X(AtomicFragments, "defrag.ipv6_atomic")                             \
   X(FlowsCreated, "flow.created")                                      \
   X(FlowsEvictedIdle, "flow.evicted_idle")                             \
   X(FlowsEvictedClosed, "flow.evicted_closed")                         \
