@@ -63,8 +63,7 @@ NdpiFlow& NdpiFlow::operator=(NdpiFlow&& o) noexcept {
 
 void NdpiFlow::release() noexcept {
   if (state_ != nullptr) {
-    ndpi_free_flow_data(as_flow(state_));
-    ndpi_flow_free(state_);
+    ndpi_flow_free(state_);  // frees the flow's data, then the flow
     state_ = nullptr;
   }
 }
