@@ -18,6 +18,13 @@ namespace vigil::inspect {
 namespace {
 
 constexpr std::uint16_t kDnsPort = 53;
+constexpr std::uint16_t kMdnsPort = 5353;  // DNS over TCP uses it too
+
+// Protocols that share DNS's message format but are not Internet name
+// lookups: mDNS, LLMNR, NetBIOS name service.
+bool is_dns_lookalike_port(std::uint16_t port) noexcept {
+  return port == kMdnsPort || port == 5355 || port == 137;
+}
 // Largest ClientHello we wait for (the corpus has post-quantum ones near 2 KB
 // and padded ones near 16 KB; a record is at most 16 KB + header).
 constexpr std::size_t kMaxClientHelloBytes = 64 * 1024;
@@ -52,6 +59,7 @@ struct FlowState {
   std::unique_ptr<QuicSniExtractor> quic;
   std::uint16_t quic_probes = 0;
   bool quic_off = false;
+  bool quic_seen = false;  // a QUIC flow: its later packets are not probed as DNS
   bool client_is_lo = true;  // SYN sender, else first sender
   bool cap_counted = false;
   bool rst = false;
@@ -75,6 +83,7 @@ struct Inspector::Impl {
 
   void on_packet(LinkType link, Bytes frame, std::uint64_t ts_us) noexcept;
   void on_udp(Flow& flow, int d, const DecodedPacket& pkt, std::uint64_t ts_us) noexcept;
+  void on_quic(Flow& flow, int d, Bytes payload) noexcept;
   void on_tcp(Flow& flow, int d, const DecodedPacket& pkt, std::uint64_t ts_us) noexcept;
   void on_stream(Flow& flow, int d, Bytes data, bool gap) noexcept;
   void decide(Flow& flow, int d, bool gap) noexcept;
@@ -184,15 +193,29 @@ void Inspector::Impl::on_udp(Flow& flow, int d, const DecodedPacket& pkt,
     return;
   }
   FlowState& st = flow.state;
-  if (st.quic_off) return;
-  if (!st.quic) {
-    if (!looks_like_quic(pkt.payload)) {
-      if (++st.quic_probes >= kMaxQuicProbeDatagrams) st.quic_off = true;
+  if (!st.quic_off) {
+    if (st.quic || looks_like_quic(pkt.payload)) {
+      st.quic_seen = true;
+      on_quic(flow, d, pkt.payload);
       return;
     }
-    st.quic = std::make_unique<QuicSniExtractor>();
+    if (++st.quic_probes >= kMaxQuicProbeDatagrams) st.quic_off = true;
   }
-  QuicResult r = st.quic->on_datagram(pkt.payload);
+  // DNS on an unusual port (resolvers on 443, 5333, 8053, DNSCrypt
+  // certificate queries): a message that passes the header heuristic. mDNS,
+  // LLMNR and NetBIOS name service look like DNS but are not lookups of
+  // Internet names.
+  if (st.quic_seen) return;
+  if (!is_dns_lookalike_port(pkt.src_port) && !is_dns_lookalike_port(pkt.dst_port) &&
+      looks_like_dns(pkt.payload)) {
+    emit_dns(flow, d, pkt.payload);
+  }
+}
+
+void Inspector::Impl::on_quic(Flow& flow, int d, Bytes payload) noexcept {
+  FlowState& st = flow.state;
+  if (!st.quic) st.quic = std::make_unique<QuicSniExtractor>();
+  QuicResult r = st.quic->on_datagram(payload);
   switch (r.event) {
     case QuicEvent::ClientHello:
     case QuicEvent::GquicChlo: {
@@ -293,6 +316,15 @@ void Inspector::Impl::on_stream(Flow& flow, int d, Bytes data, bool gap) noexcep
     case StreamMode::Done:
       return;
     case StreamMode::Undecided:
+      if (!dir.buffer.empty() &&
+          (looks_like_client_hello_record(data) || looks_like_http_request(data))) {
+        // A short preamble (SOCKS greeting, STARTTLS line) came first: the
+        // ClientHello or request starts at this segment.
+        dir.buffer.clear();
+        dir.mode = StreamMode::Opaque;
+        on_stream(flow, d, data, false);
+        return;
+      }
       if (gap) dir.buffer.clear();
       dir.buffer.insert(dir.buffer.end(), data.begin(), data.end());
       decide(flow, d, gap);
@@ -333,7 +365,8 @@ void Inspector::Impl::on_stream(Flow& flow, int d, Bytes data, bool gap) noexcep
 void Inspector::Impl::decide(Flow& flow, int d, bool gap) noexcept {
   Direction& dir = flow.state.dir[static_cast<std::size_t>(d)];
   Bytes head(dir.buffer);
-  if (flow.key.lo_port == kDnsPort || flow.key.hi_port == kDnsPort) {
+  if (flow.key.lo_port == kDnsPort || flow.key.hi_port == kDnsPort ||
+      flow.key.lo_port == kMdnsPort || flow.key.hi_port == kMdnsPort) {
     dir.mode = StreamMode::DnsTcp;
     feed_dns_tcp(flow, d);
     return;
