@@ -63,6 +63,7 @@ struct FlowState {
   bool client_is_lo = true;  // SYN sender, else first sender
   bool cap_counted = false;
   bool rst = false;
+  bool ech = false;  // a ClientHello offered ECH/ESNI: its visible name may be a cover
 };
 
 using Table = FlowTable<FlowState>;
@@ -229,6 +230,7 @@ void Inspector::Impl::on_quic(Flow& flow, int d, Bytes payload) noexcept {
         o.value = r.hello.server_name;
         o.alpn = r.hello.alpn;
         o.ech = r.hello.has_ech || r.hello.has_esni;
+        st.ech = st.ech || o.ech;
         o.quic_version = r.version;
         emit(o);
       }
@@ -414,6 +416,7 @@ void Inspector::Impl::feed_tls(Flow& flow, int d) noexcept {
     o.value = hello.server_name;
     o.alpn = hello.alpn;
     o.ech = hello.has_ech || hello.has_esni;
+    flow.state.ech = flow.state.ech || o.ech;
     emit(o);
   }
   // The rest of this direction is encrypted; the peer sends no ClientHello.
@@ -504,6 +507,7 @@ void Inspector::Impl::evict(Flow& flow, EvictReason reason) noexcept {
   s.bytes_to_client = to_client.bytes;
   s.end_reason = evict_reason_name(reason);
   s.classification = st.ndpi.result();
+  if (st.ech) s.classification.flags |= kFlowEch;
   try {
     sink.on_flow_end(s);
   } catch (...) {

@@ -1,6 +1,9 @@
 #include "admin/vigilctl/extract_command.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -127,9 +130,84 @@ int inspect_file(const std::string& path, const ExtractOptions& opt,
   return 0;
 }
 
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int /*sig*/) { g_stop.store(true); }
+
+// Live capture until --duration, --count or SIGINT/SIGTERM; then the
+// observations are printed as for a file.
+int inspect_live(const ExtractOptions& opt, inspect::ObservationSink& sink,
+                 inspect::Counters& totals) {
+  std::string error;
+  inspect::PcapSource::LiveOptions live;
+  auto source = inspect::PcapSource::open_live(opt.interface, live, error);
+  if (!source) {
+    std::fprintf(stderr, "vigilctl extract: %s\n", error.c_str());
+    return 1;
+  }
+  int dlt = source->datalink();
+  if (!inspect::Decoder::supports(static_cast<std::uint32_t>(dlt))) {
+    std::fprintf(stderr, "vigilctl extract: %s: link type %d is not decoded\n",
+                 opt.interface.c_str(), dlt);
+    return 1;
+  }
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  inspect::InspectorConfig cfg;
+  cfg.classify = opt.classify;
+  cfg.max_flows = opt.max_flows;
+  cfg.max_inspect_bytes = opt.max_flow_bytes;
+  inspect::Inspector inspector(cfg, sink);
+  auto link = static_cast<inspect::LinkType>(dlt);
+  auto start = std::chrono::steady_clock::now();
+  std::uint64_t packets = 0;
+  inspect::CapturedPacket pkt;
+  while (!g_stop.load()) {
+    if (opt.duration_s > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                            start).count() >= opt.duration_s) {
+      break;
+    }
+    auto r = source->next(pkt);
+    if (r == inspect::PcapSource::Next::Timeout) continue;
+    if (r != inspect::PcapSource::Next::Packet) {
+      if (r == inspect::PcapSource::Next::Error) {
+        std::fprintf(stderr, "vigilctl extract: %s: %s\n", opt.interface.c_str(),
+                     source->last_error().c_str());
+      }
+      break;
+    }
+    inspector.on_packet(link, pkt.frame, pkt.ts_us);
+    if (opt.max_packets > 0 && ++packets >= opt.max_packets) break;
+  }
+  inspector.finish();
+  if (opt.stats) {
+    print_stats(opt.interface, inspector.counters());
+    if (auto st = source->stats()) {
+      std::fprintf(stderr, "%-32s %llu\n%-32s %llu\n%-32s %llu\n", "capture.received",
+                   static_cast<unsigned long long>(st->received), "capture.dropped_kernel",
+                   static_cast<unsigned long long>(st->dropped_kernel),
+                   "capture.dropped_interface",
+                   static_cast<unsigned long long>(st->dropped_interface));
+    }
+  }
+  totals.add(inspector.counters());
+  return 0;
+}
+
 }  // namespace
 
 int run_extract(const ExtractOptions& opt) {
+  if (!opt.interface.empty()) {
+    inspect::Counters totals;
+    if (opt.eve) {
+      EveWriter eve(stdout);
+      return inspect_live(opt, eve, totals);
+    }
+    TsvCollector tsv;
+    int rc = inspect_live(opt, tsv, totals);
+    if (rc == 0) tsv.write(stdout);
+    return rc;
+  }
   if (!opt.out_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(opt.out_dir, ec);

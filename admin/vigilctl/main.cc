@@ -11,7 +11,11 @@ int main(int argc, char** argv) {
   vigil::admin::ExtractOptions ex;
   CLI::App* extract =
       app.add_subcommand("extract", "Print the names seen in capture files (corpus TSV format)");
-  extract->add_option("pcap", ex.pcaps, "Capture files (pcap or pcapng)")->required();
+  extract->add_option("pcap", ex.pcaps, "Capture files (pcap or pcapng)");
+  extract->add_option("-i,--interface", ex.interface, "Capture live from this interface");
+  extract->add_option("--duration", ex.duration_s, "Live: stop after this many seconds")
+      ->check(CLI::Range(0.0, 31'536'000.0));
+  extract->add_option("--count", ex.max_packets, "Live: stop after this many packets");
   extract->add_option("--out-dir", ex.out_dir,
                       "Write <pcap file name>.tsv per capture into this folder instead of stdout");
   extract->add_flag("--eve", ex.eve, "Print EVE-style JSON lines instead of TSV");
@@ -29,6 +33,10 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (extract->parsed()) {
+    if (ex.pcaps.empty() == ex.interface.empty()) {
+      std::fprintf(stderr, "vigilctl extract: give capture files or --interface, not both\n");
+      return 2;
+    }
     if (ex.pcaps.size() > 1 && ex.out_dir.empty() && !ex.eve) {
       std::fprintf(stderr, "vigilctl extract: several captures need --out-dir\n");
       return 2;
