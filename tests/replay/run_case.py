@@ -68,7 +68,7 @@ def main():
     if names != want:
         print("EVE names differ: missing %s, extra %s" % (sorted(want - names), sorted(names - want)))
         ok = False
-    print("%s: %d rows expected, %d matched" % (os.path.basename(case), len(expected),
+    print("%s: %d rows expected, %d matched" % (os.path.basename(os.path.normpath(case)), len(expected),
                                                  len(expected & got)))
     return 0 if ok else 1
 
