@@ -30,6 +30,48 @@ bool is_dns_lookalike_port(std::uint16_t port) noexcept {
 constexpr std::size_t kMaxClientHelloBytes = 64 * 1024;
 // Bytes gathered before deciding what an unfamiliar stream carries.
 constexpr std::size_t kDecideBytes = 16;
+// A request line longer than this is not waited for.
+constexpr std::size_t kMaxRequestLineWait = 8192;
+
+// The bytes so far start like an HTTP request whose first line has not
+// ended yet: a method token, a space, and no line end.
+bool may_become_http_request(Bytes head) noexcept {
+  std::string_view v(reinterpret_cast<const char*>(head.data()), head.size());
+  if (v.size() >= kMaxRequestLineWait || v.find('\n') != std::string_view::npos) return false;
+  std::size_t space = v.find(' ');
+  if (space == std::string_view::npos) return false;
+  return is_http_request_method(v.substr(0, space));
+}
+
+// The bytes start with an HTTP/1.x request line of a known method.
+bool starts_http_request(Bytes head) noexcept {
+  if (!looks_like_http_request(head)) return false;
+  std::string_view v(reinterpret_cast<const char*>(head.data()), head.size());
+  std::size_t space = v.find(' ');
+  return space != std::string_view::npos && is_http_request_method(v.substr(0, space));
+}
+
+// Ports where HTTP is expected (tshark's defaults): there a request line
+// without a version (HTTP/0.9 style, or malware that omits it) still counts.
+bool is_http_port(std::uint16_t port) noexcept {
+  switch (port) {
+    case 80: case 3128: case 3132: case 5985: case 8080: case 8088: case 11371:
+    case 1900: case 2869: case 2710:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A known method, a space and a complete first line.
+bool starts_versionless_request(Bytes head) noexcept {
+  std::string_view v(reinterpret_cast<const char*>(head.data()), head.size());
+  std::size_t space = v.find(' ');
+  std::size_t eol = v.find('\n');
+  return space != std::string_view::npos && eol != std::string_view::npos && space < eol &&
+         is_http_request_method(v.substr(0, space));
+}
+
 // UDP datagrams examined for QUIC before a flow is taken as something else.
 constexpr std::uint16_t kMaxQuicProbeDatagrams = 16;
 
@@ -317,20 +359,18 @@ void Inspector::Impl::on_stream(Flow& flow, int d, Bytes data, bool gap) noexcep
   switch (dir.mode) {
     case StreamMode::Done:
       return;
-    case StreamMode::Undecided:
-      if (!dir.buffer.empty() &&
-          (looks_like_client_hello_record(data) || looks_like_http_request(data))) {
-        // A short preamble (SOCKS greeting, STARTTLS line) came first: the
-        // ClientHello or request starts at this segment.
-        dir.buffer.clear();
-        dir.mode = StreamMode::Opaque;
-        on_stream(flow, d, data, false);
-        return;
-      }
+    case StreamMode::Undecided: {
       if (gap) dir.buffer.clear();
+      bool preamble = !dir.buffer.empty();
       dir.buffer.insert(dir.buffer.end(), data.begin(), data.end());
       decide(flow, d, gap);
+      if (preamble && dir.mode == StreamMode::Opaque) {
+        // A short preamble (SOCKS greeting, STARTTLS line) came first: a
+        // ClientHello or request may start at this segment.
+        on_stream(flow, d, data, false);
+      }
       return;
+    }
     case StreamMode::Tls:
       if (gap) {
         dir.buffer.clear();
@@ -356,7 +396,7 @@ void Inspector::Impl::on_stream(Flow& flow, int d, Bytes data, bool gap) noexcep
         dir.mode = StreamMode::Tls;
         dir.buffer.assign(data.begin(), data.end());
         feed_tls(flow, d);
-      } else if (looks_like_http_request(data)) {
+      } else if (starts_http_request(data) || may_become_http_request(data)) {
         dir.mode = StreamMode::Http;
         feed_http(flow, d, data, false);
       }
@@ -378,14 +418,16 @@ void Inspector::Impl::decide(Flow& flow, int d, bool gap) noexcept {
     feed_tls(flow, d);
     return;
   }
-  if (looks_like_http_request(head)) {
+  if (starts_http_request(head) ||
+      ((is_http_port(flow.key.lo_port) || is_http_port(flow.key.hi_port)) &&
+       starts_versionless_request(head))) {
     dir.mode = StreamMode::Http;
     std::vector<std::uint8_t> first;
     first.swap(dir.buffer);
     feed_http(flow, d, first, false);
     return;
   }
-  if (head.size() < kDecideBytes && !gap) return;  // wait for more
+  if (!gap && (head.size() < kDecideBytes || may_become_http_request(head))) return;  // wait
   dir.mode = StreamMode::Opaque;
   dir.buffer.clear();
   dir.buffer.shrink_to_fit();
@@ -457,6 +499,7 @@ void Inspector::Impl::feed_http(Flow& flow, int d, Bytes data, bool gap) noexcep
       o.http_user_agent = r.user_agent;
       emit(o);
     }
+    if (r.target.empty()) continue;
     Observation u = base(flow, d, ObservationKind::HttpUrl);
     u.value = r.target;
     u.http_method = r.method;
