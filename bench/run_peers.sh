@@ -7,8 +7,9 @@
 #              the fastest run, peak RSS the maximum over the runs
 #   -o DIR     raw output folder (default $RESULTS_DIR or
 #              /work/benchdata/results, plus /<file>-<timestamp>)
-#   -t TOOLS   comma list out of ndpi,tshark,vigilctl (default all three;
-#              vigilctl is skipped when its binary is missing)
+#   -t TOOLS   comma list out of ndpi,tshark,vigilctl,vigilctl-nc (default
+#              ndpi,tshark,vigilctl; vigilctl* is skipped when its binary is
+#              missing)
 #   -c CPU     CPU to pin to with taskset (default 0)
 #   --no-warm  do not read FILE once into the page cache before timing
 #
@@ -18,14 +19,18 @@
 #   tshark    tshark -n -r FILE -Y <filter> -T fields <make-truth.sh fields> > /dev/null
 #   vigilctl  $VIGILCTL extract FILE > /dev/null (default
 #             <repo>/build/release/admin/vigilctl/vigilctl)
+#   vigilctl-nc  the same with --no-classify (nDPI off: its share of the time)
 #
-# Output: a table, ratios of vigilctl against each peer, and one
+# Output: a table, ratios of vigilctl against each peer (speed from the
+# median wall, from the fastest wall and from the median CPU time), and one
 # machine-readable line per tool starting with "tsv<TAB>" (columns in the
 # "tsv<TAB>input..." header line). The same TSV goes to DIR/summary.tsv.
 # Packets and bytes are the file's (capinfos: packet count and sum of
 # captured lengths); Mbit/s = bytes*8/wall. On a busy machine wall_s can
 # exceed cpu_s by tens of percent (other processes share the pinned CPU):
-# then prefer wall_min_s / cpu_s, and check loadavg in DIR/info.txt.
+# then prefer wall_min_s / cpu_s, and check loadavg in DIR/info.txt (also
+# holds the vigilctl binary's sha256 and the repository commit and dirty
+# files at run time; copy the binary away if others rebuild meanwhile).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -74,6 +79,7 @@ tool_cmd() {   # fills CMD (array) and STDOUT_TO for tool $1
     ndpi)     CMD=(ndpiReader -i "$FILE"); STDOUT_TO=keep ;;
     tshark)   CMD=(tshark "${TSHARK_ARGS[@]}"); STDOUT_TO=null ;;
     vigilctl) CMD=("$VIGILCTL" extract "$FILE"); STDOUT_TO=null ;;
+    vigilctl-nc) CMD=("$VIGILCTL" extract --no-classify "$FILE"); STDOUT_TO=null ;;
     *) die "unknown tool $1" ;;
   esac
 }
@@ -84,6 +90,10 @@ tool_cmd() {   # fills CMD (array) and STDOUT_TO for tool $1
   echo "# host $(hostname) $(uname -r) nproc $(nproc) cpu=$CPU reps=$N warm=$WARM"
   echo "# loadavg_before $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# versions: $(ndpiReader -h 2>&1 | grep -m1 -o 'nDPI [0-9.]*' || true) | $(tshark -v 2>/dev/null | head -1)"
+  echo "# vigilctl $VIGILCTL mtime $(stat -c %y "$VIGILCTL" 2>/dev/null || echo missing)" \
+       "sha256 $(sha256sum < "$VIGILCTL" 2>/dev/null | cut -c1-16)"
+  echo "# repo at run time (not necessarily the binary's source): $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')" \
+       "dirty: $(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null | awk '{printf "%s ", $2}')"
 } > "$OUTDIR/info.txt"
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "NA"; exit} if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
@@ -92,8 +102,8 @@ declare -A R   # results: R[tool,key]
 ran=()
 IFS=, read -ra tools <<< "$TOOLS"
 for t in "${tools[@]}"; do
-  if [[ $t == vigilctl && ! -x $VIGILCTL ]]; then
-    echo "skip vigilctl: $VIGILCTL not found" | tee -a "$OUTDIR/info.txt" >&2; continue
+  if [[ $t == vigilctl* && ! -x $VIGILCTL ]]; then
+    echo "skip $t: $VIGILCTL not found" | tee -a "$OUTDIR/info.txt" >&2; continue
   fi
   tool_cmd "$t"
   printf '%q ' taskset -c "$CPU" "${CMD[@]}" > "$OUTDIR/$t.cmd"; echo >> "$OUTDIR/$t.cmd"
@@ -153,20 +163,24 @@ echo "# loadavg_after $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUTDIR/info.txt"
 } > "$OUTDIR/summary.tsv"
 
 echo "input $FILE: $FILE_BYTES bytes, $PKTS packets, $BYTES captured bytes; cpu $CPU, $N run(s)"
-printf '%-9s %9s %9s %9s %12s %9s %11s %4s  %s\n' tool wall_s wall_min cpu_s pkts/s Mbit/s peakRSS_MB rc note
+printf '%-11s %9s %9s %9s %12s %9s %11s %4s  %s\n' tool wall_s wall_min cpu_s pkts/s Mbit/s peakRSS_MB rc note
 for t in "${ran[@]}"; do
-  printf '%-9s %9s %9s %9s %12s %9s %11s %4s  %s\n' "$t" "${R[$t,wall]}" "${R[$t,wmin]}" "${R[$t,cpu]}" "${R[$t,pps]}" \
+  printf '%-11s %9s %9s %9s %12s %9s %11s %4s  %s\n' "$t" "${R[$t,wall]}" "${R[$t,wmin]}" "${R[$t,cpu]}" "${R[$t,pps]}" \
     "${R[$t,mbps]}" "$(awk -v k="${R[$t,rss]}" 'BEGIN{printf "%.1f", k/1024}')" "${R[$t,rc]}" "${R[$t,note]}"
 done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", (b>0?a/b:0)}'; }
 if [[ -n ${R[vigilctl,wall]:-} ]]; then
-  echo "vigilctl vs peers (speed = peer wall / vigilctl wall; memory = vigilctl RSS / peer RSS):"
+  echo "vigilctl vs peers (speed = peer time / vigilctl time, from the median wall," \
+       "the fastest wall and the median CPU; memory = vigilctl peak RSS / peer peak RSS):"
   for t in "${ran[@]}"; do
     [[ $t == vigilctl ]] && continue
-    awk -v n="$t" -v pw="${R[$t,wall]}" -v vw="${R[vigilctl,wall]}" -v pr="${R[$t,rss]}" -v vr="${R[vigilctl,rss]}" \
-      'BEGIN{printf "  vs %-7s speed x%.2f  memory x%.2f\n", n, (vw>0?pw/vw:0), (pr>0?vr/pr:0)}'
-    printf 'tsv_ratio\t%s\tvigilctl/%s\tspeedup\t%s\trss_ratio\t%s\n' "$base" "$t" \
-      "$(awk -v a="${R[$t,wall]}" -v b="${R[vigilctl,wall]}" 'BEGIN{printf "%.3f", (b>0?a/b:0)}')" \
-      "$(awk -v a="${R[vigilctl,rss]}" -v b="${R[$t,rss]}" 'BEGIN{printf "%.3f", (b>0?a/b:0)}')" >> "$OUTDIR/summary.tsv"
+    s_w=$(ratio "${R[$t,wall]}" "${R[vigilctl,wall]}")
+    s_m=$(ratio "${R[$t,wmin]}" "${R[vigilctl,wmin]}")
+    s_c=$(ratio "${R[$t,cpu]}" "${R[vigilctl,cpu]}")
+    m=$(ratio "${R[vigilctl,rss]}" "${R[$t,rss]}")
+    printf '  vs %-11s speed x%s (wall_min x%s, cpu x%s)  memory x%s\n' "$t" "$s_w" "$s_m" "$s_c" "$m"
+    printf 'tsv_ratio\t%s\tvigilctl/%s\tspeedup\t%s\trss_ratio\t%s\tspeedup_wall_min\t%s\tspeedup_cpu\t%s\n' \
+      "$base" "$t" "$s_w" "$m" "$s_m" "$s_c" >> "$OUTDIR/summary.tsv"
   done
 fi
 cat "$OUTDIR/summary.tsv"
