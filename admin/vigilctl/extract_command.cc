@@ -7,10 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <set>
 #include <string_view>
-#include <tuple>
+#include <unordered_map>
+#include <vector>
 
 #include "inspect/capture/pcap_source.h"
 #include "inspect/eve_json.h"
@@ -42,24 +41,58 @@ std::string tsv_safe(std::string_view v) {
 }
 
 // Counts distinct flows per (kind, value, client), the corpus TSV's rows.
+// Hashed on the raw key while reading; formatted and sorted once at the end.
 class TsvCollector final : public inspect::ObservationSink {
  public:
   void on_observation(const Observation& o) override {
-    rows_[{std::string(inspect::kind_name(o.kind)), o.value, o.client.to_string()}].insert(
-        o.flow_id);
-  }
-
-  void write(std::FILE* out) const {
-    std::fputs("kind\tvalue\tclient_ip\tcount\n", out);
-    for (const auto& [key, flows] : rows_) {
-      const auto& [kind, value, client] = key;
-      std::fprintf(out, "%s\t%s\t%s\t%zu\n", kind.c_str(), tsv_safe(value).c_str(),
-                   client.c_str(), flows.size());
+    key_.clear();
+    key_.push_back(static_cast<char>(o.kind));
+    key_.append(reinterpret_cast<const char*>(o.client.bytes.data()), o.client.bytes.size());
+    key_.push_back(o.client.v6 ? '6' : '4');
+    key_.append(o.value);
+    auto [it, inserted] = rows_.try_emplace(key_);
+    Row& row = it->second;
+    if (inserted) {
+      row.kind = o.kind;
+      row.client = o.client;
+    }
+    // A flow's observations arrive together, so the last id is the usual repeat.
+    if (row.flows.empty() || row.flows.back() != o.flow_id) {
+      if (std::find(row.flows.begin(), row.flows.end(), o.flow_id) == row.flows.end()) {
+        row.flows.push_back(o.flow_id);
+      }
     }
   }
 
+  void write(std::FILE* out) const {
+    std::vector<std::string> lines;
+    lines.reserve(rows_.size());
+    constexpr std::size_t kPrefix = 1 + 16 + 1;
+    for (const auto& [key, row] : rows_) {
+      std::string line(inspect::kind_name(row.kind));
+      line += '\t';
+      line += tsv_safe(std::string_view(key).substr(kPrefix));
+      line += '\t';
+      line += row.client.to_string();
+      line += '\t';
+      line += std::to_string(row.flows.size());
+      line += '\n';
+      lines.push_back(std::move(line));
+    }
+    std::sort(lines.begin(), lines.end());
+    std::string text = "kind\tvalue\tclient_ip\tcount\n";
+    for (const std::string& l : lines) text += l;
+    std::fwrite(text.data(), 1, text.size(), out);
+  }
+
  private:
-  std::map<std::tuple<std::string, std::string, std::string>, std::set<std::uint64_t>> rows_;
+  struct Row {
+    ObservationKind kind = ObservationKind::Dns;
+    inspect::IpAddress client;
+    std::vector<std::uint64_t> flows;
+  };
+  std::string key_;
+  std::unordered_map<std::string, Row> rows_;
 };
 
 class EveWriter final : public inspect::ObservationSink {

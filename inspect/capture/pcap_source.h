@@ -55,6 +55,7 @@ class PcapSource {
  private:
   explicit PcapSource(void* handle) : handle_(handle) {}
   void* handle_;  // pcap_t*
+  std::unique_ptr<char[]> file_buffer_;  // stdio buffer of a capture file; outlives handle_
 };
 
 }  // namespace vigil::inspect
