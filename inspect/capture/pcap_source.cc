@@ -29,7 +29,7 @@ std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path, std::
   // read system calls cost more than decoding. Give the stream a larger one.
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
-    error = path + ": " + std::strerror(errno);
+    error = std::strerror(errno);
     return nullptr;
   }
   auto buffer = std::make_unique<char[]>(kFileBufferBytes);
