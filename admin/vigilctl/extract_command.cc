@@ -110,6 +110,14 @@ class EveWriter final : public inspect::ObservationSink {
   std::FILE* out_;
 };
 
+inspect::InspectorConfig inspector_config(const ExtractOptions& opt) {
+  inspect::InspectorConfig cfg;
+  cfg.classify = opt.classify;
+  cfg.max_flows = opt.max_flows;
+  cfg.max_inspect_bytes = opt.max_flow_bytes;
+  return cfg;
+}
+
 void print_stats(const std::string& pcap, const inspect::Counters& c) {
   std::fprintf(stderr, "# %s\n", pcap.c_str());
   for (std::size_t i = 0; i < static_cast<std::size_t>(inspect::Counter::kCount); ++i) {
@@ -134,11 +142,7 @@ int inspect_file(const std::string& path, const ExtractOptions& opt,
                  path.c_str(), dlt);
     return 0;
   }
-  inspect::InspectorConfig cfg;
-  cfg.classify = opt.classify;
-  cfg.max_flows = opt.max_flows;
-  cfg.max_inspect_bytes = opt.max_flow_bytes;
-  inspect::Inspector inspector(cfg, sink);
+  inspect::Inspector inspector(inspector_config(opt), sink);
   auto link = static_cast<inspect::LinkType>(dlt);
   inspect::CapturedPacket pkt;
   std::uint64_t packets = 0;
@@ -186,11 +190,7 @@ int inspect_live(const ExtractOptions& opt, inspect::ObservationSink& sink,
   }
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  inspect::InspectorConfig cfg;
-  cfg.classify = opt.classify;
-  cfg.max_flows = opt.max_flows;
-  cfg.max_inspect_bytes = opt.max_flow_bytes;
-  inspect::Inspector inspector(cfg, sink);
+  inspect::Inspector inspector(inspector_config(opt), sink);
   auto link = static_cast<inspect::LinkType>(dlt);
   auto start = std::chrono::steady_clock::now();
   std::uint64_t packets = 0;

@@ -34,17 +34,6 @@ bool read_uint(ByteReader& r, std::size_t len, bool big_endian, std::uint64_t& v
   return true;
 }
 
-bool read_varint(ByteReader& r, std::uint64_t& v) noexcept {
-  std::uint8_t first = 0;
-  if (!r.read_u8(first)) return false;
-  const std::size_t extra = (std::size_t{1} << (first >> 6)) - 1;
-  v = first & 0x3f;
-  Bytes rest;
-  if (!r.read_bytes(extra, rest)) return false;
-  for (std::uint8_t b : rest) v = (v << 8) | b;
-  return true;
-}
-
 std::uint32_t load_le32(const std::uint8_t* p) noexcept {
   return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
          (std::uint32_t{p[3]} << 24);
@@ -149,7 +138,7 @@ bool walk_gquic_frames(Bytes frames, const GquicFrameContext& ctx, GquicFrames& 
             std::uint64_t offset = 0;
             std::uint64_t len = 0;
             Bytes data;
-            if (!read_varint(r, offset) || !read_varint(r, len) || len > r.remaining() ||
+            if (!read_quic_varint(r, offset) || !read_quic_varint(r, len) || len > r.remaining() ||
                 !r.read_bytes(static_cast<std::size_t>(len), data)) {
               return false;
             }

@@ -133,17 +133,6 @@ PacketType long_packet_type(std::uint8_t first, bool v2) noexcept {
   return kV2[bits];
 }
 
-bool read_varint(ByteReader& r, std::uint64_t& v) noexcept {
-  std::uint8_t first = 0;
-  if (!r.read_u8(first)) return false;
-  const std::size_t extra = (std::size_t{1} << (first >> 6)) - 1;
-  v = first & 0x3f;
-  Bytes rest;
-  if (!r.read_bytes(extra, rest)) return false;
-  for (std::uint8_t b : rest) v = (v << 8) | b;
-  return true;
-}
-
 // RFC 9000 A.3, with Wireshark's handling of "no packet yet".
 std::uint64_t decode_packet_number(bool have_largest, std::uint64_t largest,
                                    std::uint64_t truncated, unsigned bits) noexcept {
@@ -280,13 +269,13 @@ HeaderStatus parse_long_header(Bytes data, LongHeader& h, VersionInfo& vi) noexc
   if (h.type == PacketType::Retry) return HeaderStatus::Stop;  // never coalesced
   if (h.type == PacketType::Initial) {
     std::uint64_t token_len = 0;
-    if (!read_varint(r, token_len) || token_len > r.remaining() ||
+    if (!read_quic_varint(r, token_len) || token_len > r.remaining() ||
         !r.skip(static_cast<std::size_t>(token_len))) {
       return HeaderStatus::Malformed;
     }
   }
   std::uint64_t length = 0;
-  if (!read_varint(r, length) || length > r.remaining()) return HeaderStatus::Malformed;
+  if (!read_quic_varint(r, length) || length > r.remaining()) return HeaderStatus::Malformed;
   h.pn_offset = r.offset();
   h.size = h.pn_offset + static_cast<std::size_t>(length);
   return HeaderStatus::Ok;
@@ -446,7 +435,7 @@ QuicResult QuicSniExtractor::Impl::on_plaintext(const VersionInfo& vi,
     ByteReader r{Bytes(plain_)};
     while (!r.empty() && frames_ok) {
       std::uint64_t type = 0;
-      if (!read_varint(r, type)) {
+      if (!read_quic_varint(r, type)) {
         frames_ok = false;
         break;
       }
@@ -466,26 +455,26 @@ QuicResult QuicSniExtractor::Impl::on_plaintext(const VersionInfo& vi,
         case 0x03: {  // ACK with ECN counts
           std::uint64_t ranges = 0;
           frames_ok =
-              read_varint(r, a) && read_varint(r, a) && read_varint(r, ranges) && read_varint(r, a);
+              read_quic_varint(r, a) && read_quic_varint(r, a) && read_quic_varint(r, ranges) && read_quic_varint(r, a);
           for (std::uint64_t i = 0; frames_ok && i < ranges; ++i) {
-            frames_ok = read_varint(r, a) && read_varint(r, b);
+            frames_ok = read_quic_varint(r, a) && read_quic_varint(r, b);
           }
           if (frames_ok && type == 0x03) {
-            frames_ok = read_varint(r, a) && read_varint(r, a) && read_varint(r, a);
+            frames_ok = read_quic_varint(r, a) && read_quic_varint(r, a) && read_quic_varint(r, a);
           }
           break;
         }
         case 0x06: {  // CRYPTO
           Bytes data;
-          frames_ok = read_varint(r, a) && read_varint(r, b) && b <= r.remaining() &&
+          frames_ok = read_quic_varint(r, a) && read_quic_varint(r, b) && b <= r.remaining() &&
                       r.read_bytes(static_cast<std::size_t>(b), data);
           if (frames_ok) add_crypto(a, data);
           break;
         }
         case 0x1c:    // CONNECTION_CLOSE (transport)
         case 0x1d: {  // CONNECTION_CLOSE (application)
-          frames_ok = read_varint(r, a) && (type == 0x1d || read_varint(r, a)) &&
-                      read_varint(r, b) && b <= r.remaining() &&
+          frames_ok = read_quic_varint(r, a) && (type == 0x1d || read_quic_varint(r, a)) &&
+                      read_quic_varint(r, b) && b <= r.remaining() &&
                       r.skip(static_cast<std::size_t>(b));
           break;
         }

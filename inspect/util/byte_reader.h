@@ -68,6 +68,19 @@ class ByteReader {
   std::size_t pos_ = 0;
 };
 
+// A QUIC variable-length integer (RFC 9000 section 16): the top two bits of
+// the first byte give the length (1, 2, 4 or 8 bytes).
+inline bool read_quic_varint(ByteReader& r, std::uint64_t& v) noexcept {
+  std::uint8_t first = 0;
+  if (!r.read_u8(first)) return false;
+  const std::size_t extra = (std::size_t{1} << (first >> 6)) - 1;
+  Bytes rest;
+  if (!r.read_bytes(extra, rest)) return false;
+  v = first & 0x3f;
+  for (std::uint8_t b : rest) v = (v << 8) | b;
+  return true;
+}
+
 // Reads big-endian integers at an absolute offset, for headers read in place.
 // The caller checks the size first; these assert nothing and never throw.
 inline std::uint16_t load_be16(const std::uint8_t* p) noexcept {
