@@ -56,7 +56,7 @@ bool starts_http_request(Bytes head) noexcept {
 bool is_http_port(std::uint16_t port) noexcept {
   switch (port) {
     case 80: case 3128: case 3132: case 5985: case 8080: case 8088: case 11371:
-    case 1900: case 2869: case 2710:
+    case 1900: case 2869: case 2710: case 3689: case 631:
       return true;
     default:
       return false;
@@ -308,6 +308,7 @@ void Inspector::Impl::emit_dns(const Flow& flow, int d, Bytes message) noexcept 
   // The querying host: the sender of a query, the receiver of a response.
   int client_dir = m.is_response ? 1 - d : d;
   for (const std::string& name : m.questions) {
+    if (!is_reportable_dns_name(name)) continue;  // the root, or nothing but dots
     Observation o = base(flow, client_dir, ObservationKind::Dns);
     o.value = name;
     o.dns_response = m.is_response;
@@ -399,6 +400,13 @@ void Inspector::Impl::on_stream(Flow& flow, int d, Bytes data, bool gap) noexcep
       } else if (starts_http_request(data) || may_become_http_request(data)) {
         dir.mode = StreamMode::Http;
         feed_http(flow, d, data, false);
+      } else if (data.size() < kDecideBytes &&
+                 std::all_of(data.begin(), data.end(),
+                             [](std::uint8_t c) { return c >= 'A' && c <= 'Z'; })) {
+        // Perhaps the first letters of a method ("GE" + "T / HTTP/1.1"):
+        // gather them and decide with the next segment.
+        dir.mode = StreamMode::Undecided;
+        dir.buffer.assign(data.begin(), data.end());
       }
       return;
   }
@@ -514,9 +522,14 @@ void Inspector::Impl::feed_http(Flow& flow, int d, Bytes data, bool gap) noexcep
     other.buffer.clear();
   }
   if (dir.http->state() == HttpRequestScanner::State::Done) {
-    // CONNECT: a tunnel follows; look for a ClientHello at the next segment.
+    // After CONNECT a tunnel follows (a ClientHello, or plain HTTP through
+    // the proxy); after a refused CONNECT or a message running to the end of
+    // the connection, requests may still start at a later segment. Either
+    // way: look at each segment start again.
+    std::size_t tunnel = dir.http->connect_seen() ? dir.http->tunnel_offset() : data.size();
     dir.http.reset();
     dir.mode = StreamMode::Opaque;
+    if (tunnel < data.size()) on_stream(flow, d, data.subspan(tunnel), false);
   }
 }
 
