@@ -169,7 +169,8 @@ std::string to_eve_json(const Observation& o) {
       field(out, "type", o.dns_response ? "answer" : "query");
       field(out, "id", o.dns_id);
       field(out, "rrname", o.value);
-      if (o.dns_response && !o.dns_addresses.empty()) string_array(out, "addresses", o.dns_addresses);
+      if (o.dns_response && !o.dns_addresses.empty())
+        string_array(out, "addresses", o.dns_addresses);
       close_object(out);
       out += ',';
       break;

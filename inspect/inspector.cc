@@ -55,8 +55,18 @@ bool starts_http_request(Bytes head) noexcept {
 // without a version (HTTP/0.9 style, or malware that omits it) still counts.
 bool is_http_port(std::uint16_t port) noexcept {
   switch (port) {
-    case 80: case 3128: case 3132: case 5985: case 8080: case 8088: case 11371:
-    case 1900: case 2869: case 2710: case 3689: case 631:
+    case 80:
+    case 3128:
+    case 3132:
+    case 5985:
+    case 8080:
+    case 8088:
+    case 11371:
+    case 1900:
+    case 2869:
+    case 2710:
+    case 3689:
+    case 631:
       return true;
     default:
       return false;
@@ -101,7 +111,7 @@ struct FlowState {
   std::unique_ptr<QuicSniExtractor> quic;
   std::uint16_t quic_probes = 0;
   bool quic_off = false;
-  bool quic_seen = false;  // a QUIC flow: its later packets are not probed as DNS
+  bool quic_seen = false;    // a QUIC flow: its later packets are not probed as DNS
   bool client_is_lo = true;  // SYN sender, else first sender
   bool cap_counted = false;
   bool rst = false;
@@ -118,8 +128,7 @@ struct Inspector::Impl {
       : config(c),
         sink(s),
         decoder(counters),
-        flows(Table::Limits{c.max_flows, c.tcp_idle_timeout_us, c.udp_idle_timeout_us,
-                            5'000'000},
+        flows(Table::Limits{c.max_flows, c.tcp_idle_timeout_us, c.udp_idle_timeout_us, 5'000'000},
               counters) {
     if (config.classify) ndpi = std::make_unique<NdpiClassifier>();
   }
@@ -192,7 +201,8 @@ void Inspector::Impl::on_packet(LinkType link, Bytes frame, std::uint64_t ts_us)
   }
 
   bool src_is_lo = true;
-  FlowKey key = FlowKey::make(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.ip_proto, src_is_lo);
+  FlowKey key =
+      FlowKey::make(pkt.src, pkt.src_port, pkt.dst, pkt.dst_port, pkt.ip_proto, src_is_lo);
   auto on_evict = [this](Flow& f, EvictReason r) { evict(f, r); };
   bool created = false;
   Flow* flow = &flows.find_or_create(key, now_us, created, on_evict);

@@ -33,7 +33,7 @@ struct InspectorConfig {
   // Out-of-order data held per direction while waiting for a hole to fill.
   std::size_t tcp_max_held_bytes = 256 * 1024;
   std::size_t tcp_max_held_segments = 64;
-  bool classify = true;  // run nDPI
+  bool classify = true;     // run nDPI
   bool dns_answers = true;  // emit dns_answer observations
 };
 

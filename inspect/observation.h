@@ -55,11 +55,11 @@ enum FlowFlag : std::uint32_t {
 };
 
 struct FlowClassification {
-  std::string app_protocol;     // nDPI "master.app" name, e.g. "TLS.YouTube"
-  std::string category;         // nDPI category name
+  std::string app_protocol;  // nDPI "master.app" name, e.g. "TLS.YouTube"
+  std::string category;      // nDPI category name
   std::vector<std::string> risks;
-  std::uint32_t flags = 0;      // FlowFlag bits
-  bool decided = false;         // nDPI reached a verdict (vs. gave up)
+  std::uint32_t flags = 0;  // FlowFlag bits
+  bool decided = false;     // nDPI reached a verdict (vs. gave up)
 };
 
 struct FlowSummary {

@@ -128,8 +128,8 @@ void print_stats(const std::string& pcap, const inspect::Counters& c) {
 }
 
 // Runs one capture through an Inspector. Returns 0, or 1 when unreadable.
-int inspect_file(const std::string& path, const ExtractOptions& opt,
-                 inspect::ObservationSink& sink, inspect::Counters& totals) {
+int inspect_file(const std::string& path, const ExtractOptions& opt, inspect::ObservationSink& sink,
+                 inspect::Counters& totals) {
   std::string error;
   auto source = inspect::PcapSource::open_file(path, error);
   if (!source) {
@@ -138,7 +138,8 @@ int inspect_file(const std::string& path, const ExtractOptions& opt,
   }
   int dlt = source->datalink();
   if (!inspect::Decoder::supports(static_cast<std::uint32_t>(dlt))) {
-    std::fprintf(stderr, "vigilctl extract: warning: %s: link type %d is not decoded; nothing inspected\n",
+    std::fprintf(stderr,
+                 "vigilctl extract: warning: %s: link type %d is not decoded; nothing inspected\n",
                  path.c_str(), dlt);
     return 0;
   }
@@ -155,9 +156,8 @@ int inspect_file(const std::string& path, const ExtractOptions& opt,
     }
     if (r == inspect::PcapSource::Next::Error) {
       // A capture cut short: keep what was read, as tshark does.
-      std::fprintf(stderr, "vigilctl extract: warning: %s: %s (after %llu packets)\n",
-                   path.c_str(), source->last_error().c_str(),
-                   static_cast<unsigned long long>(packets));
+      std::fprintf(stderr, "vigilctl extract: warning: %s: %s (after %llu packets)\n", path.c_str(),
+                   source->last_error().c_str(), static_cast<unsigned long long>(packets));
     }
     break;
   }
@@ -196,8 +196,9 @@ int inspect_live(const ExtractOptions& opt, inspect::ObservationSink& sink,
   std::uint64_t packets = 0;
   inspect::CapturedPacket pkt;
   while (!g_stop.load()) {
-    if (opt.duration_s > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                            start).count() >= opt.duration_s) {
+    if (opt.duration_s > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
+            opt.duration_s) {
       break;
     }
     auto r = source->next(pkt);
@@ -218,8 +219,7 @@ int inspect_live(const ExtractOptions& opt, inspect::ObservationSink& sink,
     if (auto st = source->stats()) {
       std::fprintf(stderr, "%-32s %llu\n%-32s %llu\n%-32s %llu\n", "capture.received",
                    static_cast<unsigned long long>(st->received), "capture.dropped_kernel",
-                   static_cast<unsigned long long>(st->dropped_kernel),
-                   "capture.dropped_interface",
+                   static_cast<unsigned long long>(st->dropped_kernel), "capture.dropped_interface",
                    static_cast<unsigned long long>(st->dropped_interface));
     }
   }

@@ -10,10 +10,10 @@ namespace vigil::admin {
 
 struct ExtractOptions {
   std::vector<std::string> pcaps;
-  std::string interface;      // live capture instead of files
-  double duration_s = 0;      // live: stop after this long (0: until interrupted)
+  std::string interface;          // live capture instead of files
+  double duration_s = 0;          // live: stop after this long (0: until interrupted)
   std::uint64_t max_packets = 0;  // live: stop after this many packets (0: no limit)
-  std::string out_dir;  // one <pcap file name>.tsv per capture; stdout when empty
+  std::string out_dir;            // one <pcap file name>.tsv per capture; stdout when empty
   bool eve = false;
   bool stats = false;
   bool classify = true;

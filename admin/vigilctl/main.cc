@@ -23,8 +23,9 @@ int main(int argc, char** argv) {
   extract->add_flag("!--no-classify", ex.classify, "Do not run nDPI classification");
   extract->add_option("--max-flows", ex.max_flows, "Flow table capacity")
       ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 26));
-  extract->add_option("--max-flow-bytes", ex.max_flow_bytes,
-                      "Bytes of each flow direction inspected for names")
+  extract
+      ->add_option("--max-flow-bytes", ex.max_flow_bytes,
+                   "Bytes of each flow direction inspected for names")
       ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40));
 
   try {

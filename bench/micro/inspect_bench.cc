@@ -70,11 +70,11 @@ BENCHMARK(BM_InspectSample)->Arg(0)->Arg(1)->ArgNames({"ndpi"});
 
 void BM_DnsParse(benchmark::State& state) {
   // A response with two compressed A answers.
-  const std::uint8_t msg[] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0,
-                              5, 'l', 'e', 'a', 'r', 'n', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
-                              3, 'o', 'r', 'g', 0, 0, 1, 0, 1,
-                              0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 93, 184, 216, 34,
-                              0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 93, 184, 216, 35};
+  const std::uint8_t msg[] = {
+      0x12, 0x34, 0x81, 0x80, 0,   1,   0,   2,   0,   0,  0,   0,   5,   'l', 'e', 'a', 'r',
+      'n',  7,    'e',  'x',  'a', 'm', 'p', 'l', 'e', 3,  'o', 'r', 'g', 0,   0,   1,   0,
+      1,    0xc0, 0x0c, 0,    1,   0,   1,   0,   0,   0,  60,  0,   4,   93,  184, 216, 34,
+      0xc0, 0x0c, 0,    1,    0,   1,   0,   0,   0,   60, 0,   4,   93,  184, 216, 35};
   for (auto _ : state) {
     auto r = parse_dns_message(Bytes(msg, sizeof msg));
     benchmark::DoNotOptimize(r);

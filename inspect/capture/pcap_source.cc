@@ -46,8 +46,7 @@ std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path, std::
 }
 
 std::unique_ptr<PcapSource> PcapSource::open_live(const std::string& interface,
-                                                  const LiveOptions& options,
-                                                  std::string& error) {
+                                                  const LiveOptions& options, std::string& error) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p = pcap_create(interface.c_str(), errbuf);
   if (p == nullptr) {

@@ -13,7 +13,7 @@
 namespace vigil::inspect {
 
 struct CapturedPacket {
-  Bytes frame;            // valid until the next call to next()
+  Bytes frame;  // valid until the next call to next()
   std::uint64_t ts_us = 0;
   std::uint32_t wire_length = 0;
 };
@@ -54,7 +54,7 @@ class PcapSource {
 
  private:
   explicit PcapSource(void* handle) : handle_(handle) {}
-  void* handle_;  // pcap_t*
+  void* handle_;                         // pcap_t*
   std::unique_ptr<char[]> file_buffer_;  // stdio buffer of a capture file; outlives handle_
 };
 

@@ -155,8 +155,14 @@ class FlowTable {
 
   void unlink(Entry& e) noexcept {
     int c = klass(e);
-    if (e.prev != nullptr) e.prev->next = e.next; else head_[c] = e.next;
-    if (e.next != nullptr) e.next->prev = e.prev; else tail_[c] = e.prev;
+    if (e.prev != nullptr)
+      e.prev->next = e.next;
+    else
+      head_[c] = e.next;
+    if (e.next != nullptr)
+      e.next->prev = e.prev;
+    else
+      tail_[c] = e.prev;
     e.prev = e.next = nullptr;
   }
 

@@ -45,9 +45,8 @@ void TcpReassembler::on_segment(std::uint32_t seq, std::uint8_t flags, Bytes pay
     return;
   }
   counters.bump(Counter::TcpOutOfOrder);
-  auto pos = std::find_if(held_.begin(), held_.end(), [&](const Held& h) {
-    return seq_diff(h.seq, seq) > 0;
-  });
+  auto pos = std::find_if(held_.begin(), held_.end(),
+                          [&](const Held& h) { return seq_diff(h.seq, seq) > 0; });
   held_.insert(pos, Held{seq, std::vector<std::uint8_t>(payload.begin(), payload.end())});
   held_bytes_ += payload.size();
   if (held_.size() > limits_.max_held_segments || held_bytes_ > limits_.max_held_bytes) {

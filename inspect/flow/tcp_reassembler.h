@@ -26,7 +26,7 @@ class TcpStreamConsumer {
 class TcpReassembler {
  public:
   struct Limits {
-    std::uint32_t window = 1u << 20;         // accept segments at most this far ahead
+    std::uint32_t window = 1u << 20;  // accept segments at most this far ahead
     std::size_t max_held_segments = 64;
     std::size_t max_held_bytes = 256 * 1024;
   };

@@ -454,8 +454,8 @@ QuicResult QuicSniExtractor::Impl::on_plaintext(const VersionInfo& vi,
         case 0x02:    // ACK
         case 0x03: {  // ACK with ECN counts
           std::uint64_t ranges = 0;
-          frames_ok =
-              read_quic_varint(r, a) && read_quic_varint(r, a) && read_quic_varint(r, ranges) && read_quic_varint(r, a);
+          frames_ok = read_quic_varint(r, a) && read_quic_varint(r, a) &&
+                      read_quic_varint(r, ranges) && read_quic_varint(r, a);
           for (std::uint64_t i = 0; frames_ok && i < ranges; ++i) {
             frames_ok = read_quic_varint(r, a) && read_quic_varint(r, b);
           }

@@ -52,8 +52,8 @@ TEST_F(TcpReassemblerTest, OutOfOrderSegmentsAreHeldUntilTheHoleFills) {
 
 TEST_F(TcpReassemblerTest, RetransmissionsAreTrimmedFirstCopyWins) {
   seg(1, "abcdef");
-  seg(1, "abcdef");   // exact repeat
-  seg(4, "XYZghi");   // overlaps "def": only "ghi" is new
+  seg(1, "abcdef");  // exact repeat
+  seg(4, "XYZghi");  // overlaps "def": only "ghi" is new
   EXPECT_EQ(out.text, "abcdefghi");
   EXPECT_EQ(counters.get(Counter::TcpRetransmission), 2u);
 }
