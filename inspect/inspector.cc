@@ -18,7 +18,8 @@ namespace vigil::inspect {
 namespace {
 
 constexpr std::uint16_t kDnsPort = 53;
-constexpr std::uint16_t kMdnsPort = 5353;  // DNS over TCP uses it too
+constexpr std::uint16_t kMdnsPort = 5353;
+constexpr std::uint16_t kRdpPort = 3389;  // DNS over TCP uses it too
 
 // Protocols that share DNS's message format but are not Internet name
 // lookups: mDNS, LLMNR, NetBIOS name service.
@@ -111,7 +112,8 @@ struct FlowState {
   std::unique_ptr<QuicSniExtractor> quic;
   std::uint16_t quic_probes = 0;
   bool quic_off = false;
-  bool quic_seen = false;    // a QUIC flow: its later packets are not probed as DNS
+  bool quic_seen = false;
+  bool rdp_hello_seen = false;  // RDP over UDP: its ClientHello was read    // a QUIC flow: its later packets are not probed as DNS
   bool client_is_lo = true;  // SYN sender, else first sender
   bool cap_counted = false;
   bool rst = false;
@@ -136,6 +138,7 @@ struct Inspector::Impl {
   void on_packet(LinkType link, Bytes frame, std::uint64_t ts_us) noexcept;
   void on_udp(Flow& flow, int d, const DecodedPacket& pkt, std::uint64_t ts_us) noexcept;
   void on_quic(Flow& flow, int d, Bytes payload) noexcept;
+  void on_rdp_udp(Flow& flow, int d, Bytes payload) noexcept;
   void on_tcp(Flow& flow, int d, const DecodedPacket& pkt, std::uint64_t ts_us) noexcept;
   void on_stream(Flow& flow, int d, Bytes data, bool gap) noexcept;
   void decide(Flow& flow, int d, bool gap) noexcept;
@@ -254,6 +257,10 @@ void Inspector::Impl::on_udp(Flow& flow, int d, const DecodedPacket& pkt,
     }
     if (++st.quic_probes >= kMaxQuicProbeDatagrams) st.quic_off = true;
   }
+  if ((pkt.src_port == kRdpPort || pkt.dst_port == kRdpPort) && !st.rdp_hello_seen) {
+    on_rdp_udp(flow, d, pkt.payload);
+    return;
+  }
   // DNS on an unusual port (resolvers on 443, 5333, 8053, DNSCrypt
   // certificate queries): a message that passes the header heuristic. mDNS,
   // LLMNR and NetBIOS name service look like DNS but are not lookups of
@@ -262,6 +269,28 @@ void Inspector::Impl::on_udp(Flow& flow, int d, const DecodedPacket& pkt,
   if (!is_dns_lookalike_port(pkt.src_port) && !is_dns_lookalike_port(pkt.dst_port) &&
       looks_like_dns(pkt.payload)) {
     emit_dns(flow, d, pkt.payload);
+  }
+}
+
+// Remote desktop over UDP (MS-RDPEUDP) carries its TLS handshake inside its
+// own datagram header, a few bytes in: look for the ClientHello record there.
+void Inspector::Impl::on_rdp_udp(Flow& flow, int d, Bytes payload) noexcept {
+  constexpr std::size_t kMaxHeaderScan = 32;
+  for (std::size_t off = 0; off < kMaxHeaderScan && off + 6 < payload.size(); ++off) {
+    Bytes rest = payload.subspan(off);
+    if (!looks_like_client_hello_record(rest)) continue;
+    ClientHello hello;
+    if (parse_client_hello_records(rest, hello) != TlsParseStatus::Ok) continue;
+    flow.state.rdp_hello_seen = true;
+    counters.bump(Counter::TlsClientHellos);
+    if (hello.has_server_name && !hello.server_name.empty()) {
+      Observation o = base(flow, d, ObservationKind::Sni);
+      o.value = hello.server_name;
+      o.alpn = hello.alpn;
+      o.ech = hello.has_ech || hello.has_esni;
+      emit(o);
+    }
+    return;
   }
 }
 

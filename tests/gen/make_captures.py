@@ -363,6 +363,11 @@ def scenario_tls(cap):
     conn.send(True, tls_records(client_hello("odd-port.example.com")))
     conn.close()
     cap.expect("sni", "odd-port.example.com", C6, "t3")
+    # Remote desktop over UDP: the ClientHello sits behind RDP-UDP's own header.
+    rdp_header = bytes.fromhex("0014c101f40164e064000100")
+    hello = tls_records(client_hello("desktop.example.com", alpn=None))
+    cap.add(eth4(C4, S4, 17, udp(54759, 3389, rdp_header + hello)))
+    cap.expect("sni", "desktop.example.com", C4, "u5")
 
 
 def scenario_quic(cap):
