@@ -113,8 +113,9 @@ struct FlowState {
   std::uint16_t quic_probes = 0;
   bool quic_off = false;
   bool quic_seen = false;
-  bool rdp_hello_seen = false;  // RDP over UDP: its ClientHello was read    // a QUIC flow: its later packets are not probed as DNS
-  bool client_is_lo = true;  // SYN sender, else first sender
+  bool rdp_hello_seen = false;  // RDP over UDP: its ClientHello was read    // a QUIC flow: its
+                                // later packets are not probed as DNS
+  bool client_is_lo = true;     // SYN sender, else first sender
   bool cap_counted = false;
   bool rst = false;
   bool ech = false;  // a ClientHello offered ECH/ESNI: its visible name may be a cover
@@ -160,6 +161,20 @@ struct Inspector::Impl {
     o.server_port = sender_lo ? flow.key.hi_port : flow.key.lo_port;
     o.transport = static_cast<Transport>(flow.key.proto);
     return o;
+  }
+
+  // The server name of a ClientHello (TLS over TCP, RDP over UDP, QUIC).
+  void emit_hello(Flow& flow, int sender_dir, const ClientHello& hello, ObservationKind kind,
+                  std::uint32_t quic_version) noexcept {
+    bool ech = hello.has_ech || hello.has_esni;
+    flow.state.ech = flow.state.ech || ech;
+    if (hello.server_name.empty()) return;
+    Observation o = base(flow, sender_dir, kind);
+    o.value = hello.server_name;
+    o.alpn = hello.alpn;
+    o.ech = ech;
+    o.quic_version = quic_version;
+    emit(o);
   }
 
   void emit(const Observation& o) noexcept {
@@ -283,13 +298,7 @@ void Inspector::Impl::on_rdp_udp(Flow& flow, int d, Bytes payload) noexcept {
     if (parse_client_hello_records(rest, hello) != TlsParseStatus::Ok) continue;
     flow.state.rdp_hello_seen = true;
     counters.bump(Counter::TlsClientHellos);
-    if (hello.has_server_name && !hello.server_name.empty()) {
-      Observation o = base(flow, d, ObservationKind::Sni);
-      o.value = hello.server_name;
-      o.alpn = hello.alpn;
-      o.ech = hello.has_ech || hello.has_esni;
-      emit(o);
-    }
+    emit_hello(flow, d, hello, ObservationKind::Sni, 0);
     return;
   }
 }
@@ -306,15 +315,7 @@ void Inspector::Impl::on_quic(Flow& flow, int d, Bytes payload) noexcept {
       } else {
         counters.bump(Counter::GquicChlos);
       }
-      if (!r.hello.server_name.empty()) {
-        Observation o = base(flow, d, ObservationKind::QuicSni);
-        o.value = r.hello.server_name;
-        o.alpn = r.hello.alpn;
-        o.ech = r.hello.has_ech || r.hello.has_esni;
-        st.ech = st.ech || o.ech;
-        o.quic_version = r.version;
-        emit(o);
-      }
+      emit_hello(flow, d, r.hello, ObservationKind::QuicSni, r.version);
       break;
     }
     case QuicEvent::DecryptFailed:
@@ -500,14 +501,7 @@ void Inspector::Impl::feed_tls(Flow& flow, int d) noexcept {
     return;
   }
   counters.bump(Counter::TlsClientHellos);
-  if (hello.has_server_name && !hello.server_name.empty()) {
-    Observation o = base(flow, d, ObservationKind::Sni);
-    o.value = hello.server_name;
-    o.alpn = hello.alpn;
-    o.ech = hello.has_ech || hello.has_esni;
-    flow.state.ech = flow.state.ech || o.ech;
-    emit(o);
-  }
+  emit_hello(flow, d, hello, ObservationKind::Sni, 0);
   // The rest of this direction is encrypted; the peer sends no ClientHello.
   dir.mode = StreamMode::Done;
   Direction& other = flow.state.dir[static_cast<std::size_t>(1 - d)];
