@@ -21,7 +21,7 @@ packages=(
   libpcap-dev libndpi-dev "$regex_pkg" libssl-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
-  python3 python3-cryptography
+  python3 python3-cryptography iproute2
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(libndpi-bin tshark wireshark-common linux-perf valgrind hyperfine time)
