@@ -14,6 +14,12 @@ constexpr int kMaxDnameLen = 255;  // name buffer including the terminating NUL
 constexpr int kMinDnameLen = 2;    // shorter encodings are the root or an error
 constexpr int kMaxPointers = 255;  // more pointers than this count as a loop
 constexpr std::size_t kHeaderLen = 12;
+// Real messages carry one question and a few dozen records. A crafted 64 KB
+// message can hold ten thousand questions whose names each walk 255
+// pointers (about 6 ms of work); past these counts the rest of the message
+// is not read, so one packet cannot buy more than a fraction of that.
+constexpr std::size_t kMaxQuestions = 256;
+constexpr std::size_t kMaxRecords = 1024;
 
 constexpr std::string_view kRootName = "<Root>";
 constexpr std::string_view kNameTooLong = "<Name too long>";
@@ -695,6 +701,10 @@ DnsParseResult parse_dns_message(Bytes message) noexcept {
   std::size_t offset = kHeaderLen;
 
   for (std::size_t q = 0; q < qdcount; ++q) {
+    if (q == kMaxQuestions) {
+      result.error = DnsError::TooManyRecords;
+      return result;
+    }
     if (!expander.expand(offset, name, failure)) {
       result.error = to_error(failure, DnsError::TruncatedQuestion);
       return result;
@@ -711,8 +721,13 @@ DnsParseResult parse_dns_message(Bytes message) noexcept {
   static constexpr DnsSection kSections[3] = {DnsSection::Answer, DnsSection::Authority,
                                               DnsSection::Additional};
   ExpandedName rdata_name;
+  std::size_t records = 0;
   for (int s = 0; s < 3; ++s) {
     for (std::size_t r = 0; r < rr_counts[s]; ++r) {
+      if (++records > kMaxRecords) {
+        result.error = DnsError::TooManyRecords;
+        return result;
+      }
       if (!expander.expand(offset, name, failure)) {
         result.error = to_error(failure, DnsError::TruncatedRecord);
         return result;
@@ -819,6 +834,8 @@ const char* dns_error_name(DnsError e) noexcept {
       return "pointer_out_of_range";
     case DnsError::NameTooLong:
       return "name_too_long";
+    case DnsError::TooManyRecords:
+      return "too_many_records";
   }
   return "unknown";
 }

@@ -22,6 +22,7 @@ enum class DnsError : std::uint8_t {
                       // is reported the way tshark does, as a placeholder name)
   PointerOutOfRange,  // compression pointer beyond the message
   NameTooLong,        // not produced: tshark reports such names as "<name too long>"
+  TooManyRecords,     // more questions or records than any real message has (work bound)
 };
 
 enum class DnsSection : std::uint8_t { Answer, Authority, Additional };

@@ -280,10 +280,26 @@ TEST(DnsParser, ForwardPointerChainsStayCheap) {
   }
   m.push_back(0);
   const DnsParseResult r = parse(m);
-  EXPECT_EQ(r.error, DnsError::None);
-  ASSERT_EQ(r.message.questions.size(), questions);
+  // The work bound: no real message has this many questions; the first 256
+  // are read and reported, the rest of the message is not.
+  EXPECT_EQ(r.error, DnsError::TooManyRecords);
+  ASSERT_EQ(r.message.questions.size(), 256u);
   EXPECT_EQ(r.message.questions.front(), "<name too long>");
   EXPECT_EQ(r.message.questions.back(), "<name too long>");
+}
+
+TEST(DnsParser, RecordCountIsBounded) {
+  // A response claiming 2000 answers, all present: reading stops at 1024 records.
+  Buf m = header(kResponse, 1, 2000);
+  append(m, question(name({"many", "example"})));
+  for (int i = 0; i < 2000; ++i) {
+    append(m, pointer(12));
+    append(m, Buf{0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, static_cast<std::uint8_t>(i)});
+  }
+  const DnsParseResult r = parse(m);
+  EXPECT_EQ(r.error, DnsError::TooManyRecords);
+  EXPECT_EQ(r.message.questions.size(), 1u);
+  EXPECT_EQ(r.message.answers.size(), 1024u);
 }
 
 TEST(DnsParser, HeuristicMatchesTsharksUdpTest) {
