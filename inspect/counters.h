@@ -50,6 +50,7 @@ namespace vigil::inspect {
   X(TcpGap, "tcp.gap")                                   \
   X(TcpRetransmission, "tcp.retransmission")             \
   X(TcpOutOfOrder, "tcp.out_of_order")                   \
+  X(TcpHeldBudgetExceeded, "tcp.held_budget_exceeded")   \
   X(DnsMessages, "dns.messages")                         \
   X(DnsMalformed, "dns.malformed")                       \
   X(TlsClientHellos, "tls.client_hellos")                \

@@ -134,6 +134,10 @@ struct Inspector::Impl {
         flows(Table::Limits{c.max_flows, c.tcp_idle_timeout_us, c.udp_idle_timeout_us, 5'000'000},
               counters) {
     if (config.classify) ndpi = std::make_unique<NdpiClassifier>();
+    held_budget.limit = c.tcp_max_held_total_bytes;
+    tcp_limits.max_held_bytes = c.tcp_max_held_bytes;
+    tcp_limits.max_held_segments = c.tcp_max_held_segments;
+    tcp_limits.shared = &held_budget;
   }
 
   void on_packet(LinkType link, Bytes frame, std::uint64_t ts_us) noexcept;
@@ -200,6 +204,10 @@ struct Inspector::Impl {
   InspectorConfig config;
   ObservationSink& sink;
   Counters counters;
+  // Declared before `flows`: the flows' reassemblers hand their bytes back
+  // to it when they are destroyed.
+  TcpReassembler::SharedBudget held_budget;
+  TcpReassembler::Limits tcp_limits;
   Decoder decoder;
   Table flows;
   std::unique_ptr<NdpiClassifier> ndpi;
@@ -233,6 +241,9 @@ void Inspector::Impl::on_packet(LinkType link, Bytes frame, std::uint64_t ts_us)
   }
   int d = src_is_lo ? 0 : 1;
   if (created) {
+    if (pkt.l4 == L4Proto::Tcp) {
+      for (Direction& dir : flow->state.dir) dir.reassembler.set_limits(tcp_limits);
+    }
     flow->state.client_is_lo = src_is_lo;
     if (pkt.l4 == L4Proto::Tcp && (pkt.tcp_flags & 0x12) == 0x12) {
       flow->state.client_is_lo = !src_is_lo;  // first packet seen is a SYN-ACK

@@ -33,6 +33,8 @@ struct InspectorConfig {
   // Out-of-order data held per direction while waiting for a hole to fill.
   std::size_t tcp_max_held_bytes = 256 * 1024;
   std::size_t tcp_max_held_segments = 64;
+  // All out-of-order data held by one Inspector, across its flows.
+  std::size_t tcp_max_held_total_bytes = 64u << 20;
   bool classify = true;     // run nDPI
   bool dns_answers = true;  // emit dns_answer observations
 };

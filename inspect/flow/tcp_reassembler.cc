@@ -49,10 +49,22 @@ void TcpReassembler::on_segment(std::uint32_t seq, std::uint8_t flags, Bytes pay
                           [&](const Held& h) { return seq_diff(h.seq, seq) > 0; });
   held_.insert(pos, Held{seq, std::vector<std::uint8_t>(payload.begin(), payload.end())});
   held_bytes_ += payload.size();
-  if (held_.size() > limits_.max_held_segments || held_bytes_ > limits_.max_held_bytes) {
+  if (limits_.shared != nullptr) limits_.shared->used += payload.size();
+  bool over_shared = limits_.shared != nullptr && limits_.shared->used > limits_.shared->limit;
+  if (over_shared) counters.bump(Counter::TcpHeldBudgetExceeded);
+  if (held_.size() > limits_.max_held_segments || held_bytes_ > limits_.max_held_bytes ||
+      over_shared) {
     counters.bump(Counter::TcpGap);
     skip_hole(consumer);
+    // Over the worker's budget, give up on this direction's other holes too.
+    if (over_shared) flush(consumer);
   }
+}
+
+TcpReassembler::~TcpReassembler() { release(held_bytes_); }
+
+void TcpReassembler::release(std::size_t bytes) noexcept {
+  if (limits_.shared != nullptr) limits_.shared->used -= bytes;
 }
 
 void TcpReassembler::deliver(std::uint32_t seq, Bytes payload, bool gap,
@@ -74,6 +86,7 @@ void TcpReassembler::drain(TcpStreamConsumer& consumer) noexcept {
       deliver(next_seq_, rest, false, consumer);
     }
     held_bytes_ -= h.data.size();
+    release(h.data.size());
     held_.erase(held_.begin());
   }
 }
@@ -83,6 +96,7 @@ void TcpReassembler::skip_hole(TcpStreamConsumer& consumer) noexcept {
   Held first = std::move(held_.front());
   held_.erase(held_.begin());
   held_bytes_ -= first.data.size();
+  release(first.data.size());
   deliver(first.seq, first.data, true, consumer);
   drain(consumer);
 }

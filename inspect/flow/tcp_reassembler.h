@@ -25,14 +25,28 @@ class TcpStreamConsumer {
 
 class TcpReassembler {
  public:
+  // Out-of-order bytes held by all the reassemblers of one worker, so that
+  // many flows with holes cannot add up to more than `limit` bytes.
+  struct SharedBudget {
+    std::size_t used = 0;
+    std::size_t limit = 64u << 20;
+  };
+
   struct Limits {
     std::uint32_t window = 1u << 20;  // accept segments at most this far ahead
     std::size_t max_held_segments = 64;
     std::size_t max_held_bytes = 256 * 1024;
+    SharedBudget* shared = nullptr;  // optional; must outlive the reassembler
   };
 
   TcpReassembler() = default;
   explicit TcpReassembler(Limits limits) : limits_(limits) {}
+  ~TcpReassembler();
+  TcpReassembler(const TcpReassembler&) = delete;
+  TcpReassembler& operator=(const TcpReassembler&) = delete;
+
+  // Sets the limits before the first segment.
+  void set_limits(const Limits& limits) noexcept { limits_ = limits; }
 
   // One TCP segment of this direction. SYN sets the initial sequence number;
   // without one the first segment seen starts the stream.
@@ -60,6 +74,7 @@ class TcpReassembler {
   void deliver(std::uint32_t seq, Bytes payload, bool gap, TcpStreamConsumer& consumer) noexcept;
   void drain(TcpStreamConsumer& consumer) noexcept;
   void skip_hole(TcpStreamConsumer& consumer) noexcept;
+  void release(std::size_t bytes) noexcept;
 
   Limits limits_;
   bool started_ = false;

@@ -112,3 +112,34 @@ TEST_F(TcpReassemblerTest, StreamPickedUpMidwayStartsAtFirstSegment) {
 
 }  // namespace
 }  // namespace vigil::inspect
+
+namespace vigil::inspect {
+namespace {
+
+TEST(TcpReassemblerBudget, HeldBytesAcrossFlowsStayWithinTheSharedBudget) {
+  TcpReassembler::SharedBudget budget;
+  budget.limit = 10;
+  TcpReassembler::Limits limits;
+  limits.shared = &budget;
+  Counters counters;
+  Collect out_a;
+  Collect out_b;
+  {
+    TcpReassembler first(limits);
+    TcpReassembler second(limits);
+    first.on_segment(1, 0, b("a"), counters, out_a);
+    first.on_segment(10, 0, b("123456"), counters, out_a);  // held: 6 bytes
+    EXPECT_EQ(budget.used, 6u);
+    second.on_segment(1, 0, b("b"), counters, out_b);
+    second.on_segment(20, 0, b("xyz"), counters, out_b);  // held: 9 bytes in all
+    EXPECT_EQ(budget.used, 9u);
+    second.on_segment(30, 0, b("over"), counters, out_b);  // 13 > 10: b gives up its holes
+    EXPECT_EQ(out_b.text, "b|GAP|xyz|GAP|over");
+    EXPECT_EQ(budget.used, 6u);
+    EXPECT_EQ(counters.get(Counter::TcpHeldBudgetExceeded), 1u);
+  }
+  EXPECT_EQ(budget.used, 0u);  // destroyed reassemblers return what they held
+}
+
+}  // namespace
+}  // namespace vigil::inspect
