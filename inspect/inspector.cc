@@ -543,21 +543,18 @@ void Inspector::Impl::feed_http(Flow& flow, int d, Bytes data, bool gap) noexcep
   if (bad > 0) counters.bump(Counter::HttpMalformed, bad);
   for (const HttpRequest& r : requests) {
     counters.bump(Counter::HttpRequests);
-    if (r.has_host && !r.host.empty()) {
-      Observation o = base(flow, d, ObservationKind::HttpHost);
-      o.value = r.host;
+    // One observation for the host and one for the request-target, each
+    // carrying the whole request line's context.
+    auto request = [&](ObservationKind kind, const std::string& value) {
+      Observation o = base(flow, d, kind);
+      o.value = value;
       o.http_method = r.method;
       o.http_host = r.host;
       o.http_user_agent = r.user_agent;
       emit(o);
-    }
-    if (r.target.empty()) continue;
-    Observation u = base(flow, d, ObservationKind::HttpUrl);
-    u.value = r.target;
-    u.http_method = r.method;
-    u.http_host = r.host;
-    u.http_user_agent = r.user_agent;
-    emit(u);
+    };
+    if (r.has_host && !r.host.empty()) request(ObservationKind::HttpHost, r.host);
+    if (!r.target.empty()) request(ObservationKind::HttpUrl, r.target);
   }
   // The server's side of an HTTP conversation holds no requests.
   Direction& other = flow.state.dir[static_cast<std::size_t>(1 - d)];
