@@ -11,8 +11,8 @@
 namespace vigil::rules {
 
 enum class Category : std::uint8_t {
-  ChildAbuse,      // IWF URL list (statutory)
-  Terrorism,       // CTIRU list (statutory) and terrorism lists
+  ChildAbuse,  // IWF URL list (statutory)
+  Terrorism,   // CTIRU list (statutory) and terrorism lists
   Extremism,
   HateSpeech,
   Discrimination,
@@ -23,8 +23,8 @@ enum class Category : std::uint8_t {
   Pornography,
   MalwareHacking,
   Piracy,
-  Circumvention,   // VPN, proxy, Tor, DoH/DoT providers
-  SafeSearch,      // search engines' safe-search endpoints (enforcement)
+  Circumvention,  // VPN, proxy, Tor, DoH/DoT providers
+  SafeSearch,     // search engines' safe-search endpoints (enforcement)
   kCount
 };
 

@@ -14,6 +14,8 @@
 #include "inspect/capture/pcap_source.h"
 #include "inspect/eve_json.h"
 #include "inspect/inspector.h"
+#include "rules/policy/policy.h"
+#include "rules/snapshot.h"
 
 namespace vigil::admin {
 namespace {
@@ -95,10 +97,52 @@ class TsvCollector final : public inspect::ObservationSink {
   std::unordered_map<std::string, Row> rows_;
 };
 
+// An EVE "alert" event for one rule hit, in the observation's direction.
+std::string alert_json(const Observation& o, const rules::Decision& d, const rules::Hit& h) {
+  std::string line = inspect::to_eve_json(o);
+  if (line.empty() || line.back() != '}') return "";
+  const std::string type = "\"event_type\":\"";
+  std::size_t at = line.find(type);
+  if (at == std::string::npos) return "";
+  std::size_t end = line.find('"', at + type.size());
+  line.replace(at + type.size(), end - at - type.size(), "alert");
+  line.pop_back();
+  line += ",\"alert\":{\"action\":\"";
+  line += h.allowed ? "allowed" : std::string(rules::action_name(h.action));
+  line += "\",\"verdict\":\"" + std::string(rules::verdict_name(d.verdict)) + "\"";
+  line += ",\"category\":\"" + std::string(rules::category_name(h.category)) + "\"";
+  line += ",\"severity\":\"" + std::string(rules::severity_name(h.severity)) + "\"";
+  line += ",\"kind\":\"" + std::string(rules::hit_kind_name(h.kind)) + "\"";
+  line += std::string(",\"statutory\":") + (h.statutory ? "true" : "false");
+  line += ",\"signature\":";
+  inspect::append_json_string(line, h.list + ": " + h.entry);
+  line += ",\"list\":";
+  inspect::append_json_string(line, h.list);
+  line += ",\"line\":" + std::to_string(h.line);
+  if (!h.search_term.empty()) {
+    line += ",\"search_term\":";
+    inspect::append_json_string(line, h.search_term);
+  }
+  line += ",\"reason\":";
+  inspect::append_json_string(line, h.reason);
+  line += "}}";
+  return line;
+}
+
 class EveWriter final : public inspect::ObservationSink {
  public:
   explicit EveWriter(std::FILE* out) : out_(out) {}
-  void on_observation(const Observation& o) override { put(inspect::to_eve_json(o)); }
+  void use_rules(std::shared_ptr<const rules::RuleSnapshot> snap, std::string group) {
+    rules_ = std::move(snap);
+    group_ = std::move(group);
+    rules_->prepare(scratch_);
+  }
+  void on_observation(const Observation& o) override {
+    put(inspect::to_eve_json(o));
+    if (!rules_) return;
+    rules::Decision d = rules_->decide(o, group_, scratch_);
+    for (const rules::Hit& h : d.hits) put(alert_json(o, d, h));
+  }
   void on_flow_end(const inspect::FlowSummary& f) override { put(inspect::to_eve_json(f)); }
 
  private:
@@ -108,7 +152,20 @@ class EveWriter final : public inspect::ObservationSink {
     std::fputc('\n', out_);
   }
   std::FILE* out_;
+  std::shared_ptr<const rules::RuleSnapshot> rules_;
+  std::string group_;
+  rules::RuleSnapshot::Scratch scratch_;
 };
+
+// Loads --rules once for the whole run; nullptr (after one error line) on failure.
+std::shared_ptr<const rules::RuleSnapshot> load_rules(const std::string& dir) {
+  std::string error;
+  auto policy = rules::load_policy(dir, error);
+  std::shared_ptr<const rules::RuleSnapshot> snap;
+  if (policy) snap = rules::RuleSnapshot::build(*policy, error);
+  if (!snap) std::fprintf(stderr, "vigilctl extract: %s\n", error.c_str());
+  return snap;
+}
 
 inspect::InspectorConfig inspector_config(const ExtractOptions& opt) {
   inspect::InspectorConfig cfg;
@@ -230,10 +287,16 @@ int inspect_live(const ExtractOptions& opt, inspect::ObservationSink& sink,
 }  // namespace
 
 int run_extract(const ExtractOptions& opt) {
+  std::shared_ptr<const rules::RuleSnapshot> snap;
+  if (!opt.rules_dir.empty()) {
+    snap = load_rules(opt.rules_dir);
+    if (!snap) return 1;
+  }
   if (!opt.interface.empty()) {
     inspect::Counters totals;
     if (opt.eve) {
       EveWriter eve(stdout);
+      if (snap) eve.use_rules(snap, opt.group);
       return inspect_live(opt, eve, totals);
     }
     TsvCollector tsv;
@@ -267,6 +330,7 @@ int run_extract(const ExtractOptions& opt) {
         return 2;
       }
       EveWriter eve(out);
+      if (snap) eve.use_rules(snap, opt.group);
       int rc = inspect_file(path, opt, eve, totals);
       if (out != stdout) std::fclose(out);
       status = std::max(status, rc);

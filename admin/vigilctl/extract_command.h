@@ -15,6 +15,8 @@ struct ExtractOptions {
   std::uint64_t max_packets = 0;  // live: stop after this many packets (0: no limit)
   std::string out_dir;            // one <pcap file name>.tsv per capture; stdout when empty
   bool eve = false;
+  std::string rules_dir;  // with --eve: match observations and print alert events
+  std::string group;      // group policy for --rules ("" = default)
   bool stats = false;
   bool classify = true;
   std::uint64_t max_flows = 262'144;

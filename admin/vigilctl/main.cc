@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "admin/vigilctl/extract_command.h"
+#include "admin/vigilctl/rules_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vigilctl: Vigil's command line (extraction, rules, store, reports)"};
@@ -19,6 +20,10 @@ int main(int argc, char** argv) {
   extract->add_option("--out-dir", ex.out_dir,
                       "Write <pcap file name>.tsv per capture into this folder instead of stdout");
   extract->add_flag("--eve", ex.eve, "Print EVE-style JSON lines instead of TSV");
+  extract->add_option("--rules", ex.rules_dir,
+                      "With --eve: match every observation against this rules tree and print "
+                      "alert events for the hits");
+  extract->add_option("--group", ex.group, "With --rules: the group whose policy applies");
   extract->add_flag("--stats", ex.stats, "Print the decode and extraction counters to stderr");
   extract->add_flag("!--no-classify", ex.classify, "Do not run nDPI classification");
   extract->add_option("--max-flows", ex.max_flows, "Flow table capacity")
@@ -28,12 +33,35 @@ int main(int argc, char** argv) {
                    "Bytes of each flow direction inspected for names")
       ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40));
 
+  vigil::admin::RulesOptions ro;
+  CLI::App* rules = app.add_subcommand("rules", "Check rule lists and explain decisions");
+  rules->require_subcommand(1);
+  CLI::App* check =
+      rules->add_subcommand("check", "Load and compile a rules tree, print a summary");
+  check
+      ->add_option("--rules", ro.rules_dir,
+                   "Rules tree (policy.toml and lists) or a UT1 category folder")
+      ->required();
+  CLI::App* test =
+      rules->add_subcommand("test", "Explain the decision for host names, URLs or text");
+  test->add_option("--rules", ro.rules_dir,
+                   "Rules tree (policy.toml and lists) or a UT1 category folder")
+      ->required();
+  test->add_option("--group", ro.group,
+                   "Group whose policy applies (default: the policy's default)");
+  test->add_flag("--json", ro.json, "One JSON object per input");
+  test->add_option("input", ro.inputs, "Host names, URLs or text")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   if (extract->parsed()) {
+    if (!ex.rules_dir.empty() && !ex.eve) {
+      std::fprintf(stderr, "vigilctl extract: --rules needs --eve\n");
+      return 2;
+    }
     if (ex.pcaps.empty() == ex.interface.empty()) {
       std::fprintf(stderr, "vigilctl extract: give capture files or --interface, not both\n");
       return 2;
@@ -44,5 +72,7 @@ int main(int argc, char** argv) {
     }
     return vigil::admin::run_extract(ex);
   }
+  if (check->parsed()) return vigil::admin::run_rules_check(ro);
+  if (test->parsed()) return vigil::admin::run_rules_test(ro);
   return 0;
 }

@@ -3,6 +3,7 @@
 // They read text, never compile anything, and report every rejected line
 // with its number. Runs off the packet path (when a snapshot is built).
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -16,6 +17,7 @@ struct RejectedLine {
   std::uint32_t line = 0;  // 1-based
   std::string text;        // the line as read, truncated to 200 bytes
   std::string reason;      // "label longer than 63 bytes", ...
+  std::string file;        // the file it is in (an .Include'd phrase file names its own)
 };
 
 // Per-list counters: what was accepted, dropped as a duplicate, or invalid.
@@ -24,10 +26,14 @@ struct ListDiagnostics {
   std::uint64_t accepted = 0;
   std::uint64_t duplicate = 0;
   std::uint64_t invalid = 0;
-  std::uint64_t skipped = 0;              // comments, blank, cosmetic rules
+  std::uint64_t skipped = 0;                // comments, blank, cosmetic rules
   std::vector<RejectedLine> first_invalid;  // at most kMaxReportedInvalid
   static constexpr std::size_t kMaxReportedInvalid = 10;
+  std::string error;  // set when the file itself could not be read (load_ut1_tree)
 };
+
+// A line longer than this is rejected whole (memory per line stays bounded).
+inline constexpr std::size_t kMaxListLineBytes = 64 * 1024;
 
 // ---------------------------------------------------------------- domains
 
@@ -129,6 +135,7 @@ struct PhraseEntry {
   bool banned = false;
   std::string file;  // the file it came from (.Include'd files name their own)
   std::uint32_t line = 0;
+  std::string list_category;  // the '#listcategory: "..."' in effect in its file, if any
 };
 
 struct PhraseList {
@@ -150,7 +157,7 @@ std::optional<std::string> read_text_file(const std::string& path);
 // ---------------------------------------------------------------- UT1 / squidGuard
 
 struct Ut1Category {
-  std::string folder;  // e.g. "gambling"
+  std::string folder;                 // e.g. "gambling"
   std::optional<DomainList> domains;  // <folder>/domains when present
   std::optional<UrlList> urls;        // <folder>/urls when present
 };

@@ -26,9 +26,9 @@ class Normalizer {
   [[nodiscard]] std::string normalise(std::string_view text) const;
 
   // The individual steps, for tests and for lists that ask for less.
-  [[nodiscard]] std::string fold(std::string_view text) const;        // NFKC + case fold
-  [[nodiscard]] std::string unconfuse(std::string_view text) const;   // look-alikes to Latin
-  [[nodiscard]] static std::string unleet(std::string_view text);     // ASCII leetspeak
+  [[nodiscard]] std::string fold(std::string_view text) const;       // NFKC + case fold
+  [[nodiscard]] std::string unconfuse(std::string_view text) const;  // look-alikes to Latin
+  [[nodiscard]] static std::string unleet(std::string_view text);    // ASCII leetspeak
   [[nodiscard]] static std::string join_spaced_letters(std::string_view text);
 
  private:

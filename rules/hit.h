@@ -1,0 +1,56 @@
+#pragma once
+// What the rules engine hands on: one Hit per rule that matched an
+// Observation, with everything needed to explain the decision later
+// (which list, which entry on which line, and why an allow or statutory
+// rule won).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inspect/observation.h"
+#include "rules/taxonomy.h"
+
+namespace vigil::rules {
+
+enum class HitKind : std::uint8_t { Domain, Url, Keyword, Phrase, Regex, SearchTerm };
+
+std::string_view hit_kind_name(HitKind k) noexcept;
+
+struct Hit {
+  HitKind kind = HitKind::Domain;
+  inspect::ObservationKind observation = inspect::ObservationKind::Dns;
+  std::string value;        // the observed value the rule matched (name, URL, text)
+  std::string search_term;  // for SearchTerm hits: the decoded terms
+  std::string client;       // client address, as text
+  std::uint64_t ts_us = 0;
+  std::uint64_t flow_id = 0;
+
+  Category category = Category::Extremism;
+  Severity severity = Severity::Advisory;
+  Action action = Action::Log;  // after group policy
+  bool statutory = false;       // from an IWF/CTIRU slot: cannot be overridden
+  bool allow_entry = false;     // this hit is itself an allow entry
+  bool allowed = false;         // an allow entry overrode this hit (action not taken)
+  int weight = 0;               // weighted phrases
+
+  std::string list;        // list name
+  std::string list_path;   // file
+  std::string entry;       // the entry as written in the list
+  std::uint32_t line = 0;  // its line
+  std::string reason;      // one sentence: why this verdict
+};
+
+// The outcome for one observation: the strongest action over all hits
+// that were not allowed.
+enum class Verdict : std::uint8_t { None, Allow, Log, Alert, Block };
+
+std::string_view verdict_name(Verdict v) noexcept;
+
+struct Decision {
+  Verdict verdict = Verdict::None;
+  std::vector<Hit> hits;
+  std::string reason;  // why the verdict, in words an IT specialist can act on
+};
+
+}  // namespace vigil::rules

@@ -1,0 +1,538 @@
+#include "rules/snapshot.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "rules/match/domain_index.h"
+#include "rules/match/keyword_matcher.h"
+#include "rules/normalize/normalizer.h"
+#include "rules/normalize/search_terms.h"
+
+namespace vigil::rules {
+namespace {
+
+constexpr std::uint32_t kNoTerm = UINT32_MAX;
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  std::string out;
+  char buf[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", md[i]);
+    out += buf;
+  }
+  return out;
+}
+
+int action_rank(Action a) {
+  switch (a) {
+    case Action::Log:
+      return 1;
+    case Action::Alert:
+      return 2;
+    case Action::Block:
+      return 3;
+  }
+  return 0;
+}
+
+Verdict verdict_for(Action a) {
+  switch (a) {
+    case Action::Log:
+      return Verdict::Log;
+    case Action::Alert:
+      return Verdict::Alert;
+    case Action::Block:
+      return Verdict::Block;
+  }
+  return Verdict::None;
+}
+
+bool is_host_kind(inspect::ObservationKind k) {
+  return k == inspect::ObservationKind::Dns || k == inspect::ObservationKind::Sni ||
+         k == inspect::ObservationKind::QuicSni || k == inspect::ObservationKind::HttpHost;
+}
+
+// The path of a request-target: origin-form as is, absolute-form after the authority.
+std::string_view target_path(std::string_view target) {
+  std::size_t scheme = target.find("://");
+  if (scheme != std::string_view::npos && scheme < 16) {
+    std::size_t slash = target.find('/', scheme + 3);
+    return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
+  return target;
+}
+
+}  // namespace
+
+std::string_view hit_kind_name(HitKind k) noexcept {
+  switch (k) {
+    case HitKind::Domain:
+      return "domain";
+    case HitKind::Url:
+      return "url";
+    case HitKind::Keyword:
+      return "keyword";
+    case HitKind::Phrase:
+      return "phrase";
+    case HitKind::Regex:
+      return "regex";
+    case HitKind::SearchTerm:
+      return "search_term";
+  }
+  return "unknown";
+}
+
+std::string_view verdict_name(Verdict v) noexcept {
+  switch (v) {
+    case Verdict::None:
+      return "none";
+    case Verdict::Allow:
+      return "allow";
+    case Verdict::Log:
+      return "log";
+    case Verdict::Alert:
+      return "alert";
+    case Verdict::Block:
+      return "block";
+  }
+  return "unknown";
+}
+
+// One rule: an entry of a list (or a hand-made entry of policy.toml).
+struct Rule {
+  std::uint32_t list = 0;  // index into Impl::lists
+  HitKind kind = HitKind::Domain;
+  std::string entry;
+  std::uint32_t line = 0;
+  bool allow = false;
+  std::string path_prefix;  // URL rules
+  int weight = 0;           // phrases
+  bool banned = false;      // phrases without weight
+  std::uint32_t terms = 0;  // phrases: how many terms must match
+};
+
+// What a Hyperscan pattern id stands for.
+struct PatternTarget {
+  std::uint32_t rule = 0;
+  std::uint32_t term = kNoTerm;  // phrase term index, or kNoTerm for a keyword
+};
+
+struct RuleSnapshot::Impl {
+  Policy policy;
+  std::vector<LoadedList> lists;
+  std::vector<Rule> rules;
+  DomainIndex domains;
+  DomainIndex url_hosts;
+  std::unique_ptr<KeywordMatcher> keywords;  // normalised text
+  std::vector<PatternTarget> keyword_targets;
+  std::unique_ptr<KeywordMatcher> regexes;  // raw text
+  std::vector<std::uint32_t> regex_rules;
+  Normalizer normalizer;
+  SnapshotStats stats;
+
+  const GroupPolicy& group(std::string_view name) const {
+    for (const GroupPolicy& g : policy.groups) {
+      if (g.name == name) return g;
+    }
+    for (const GroupPolicy& g : policy.groups) {
+      if (g.name == policy.default_group) return g;
+    }
+    return policy.groups.front();
+  }
+
+  Hit make_hit(const Rule& r, const GroupPolicy& g) const {
+    const ListSpec& l = lists[r.list].spec;
+    Hit h;
+    h.kind = r.kind;
+    h.category = l.category;
+    h.severity = l.severity;
+    h.statutory = l.statutory != StatutorySlot::None;
+    auto it = g.actions.find(l.category);
+    h.action = h.statutory ? Action::Block : (it != g.actions.end() ? it->second : l.action);
+    h.allow_entry = r.allow;
+    h.weight = r.weight;
+    h.list = l.name;
+    h.list_path = l.path;
+    h.entry = r.entry;
+    h.line = r.line;
+    return h;
+  }
+
+  void scan_keywords(std::string_view normalised, HitKind as, const GroupPolicy& g,
+                     KeywordMatcher::Scratch& ks, KeywordMatcher::Scratch& rs, std::string_view raw,
+                     std::vector<Hit>& hits) const;
+  Decision conclude(std::vector<Hit> hits, const GroupPolicy& g) const;
+};
+
+struct RuleSnapshot::Scratch::Impl {
+  KeywordMatcher::Scratch keywords;
+  KeywordMatcher::Scratch regexes;
+  std::vector<std::uint32_t> ids;
+};
+
+RuleSnapshot::Scratch::Scratch() : impl_(std::make_unique<Impl>()) {}
+RuleSnapshot::Scratch::~Scratch() = default;
+RuleSnapshot::Scratch::Scratch(Scratch&&) noexcept = default;
+RuleSnapshot::Scratch& RuleSnapshot::Scratch::operator=(Scratch&&) noexcept = default;
+
+RuleSnapshot::RuleSnapshot() : impl_(std::make_unique<Impl>()) {}
+RuleSnapshot::~RuleSnapshot() = default;
+
+const std::vector<LoadedList>& RuleSnapshot::lists() const noexcept { return impl_->lists; }
+const SnapshotStats& RuleSnapshot::stats() const noexcept { return impl_->stats; }
+const Policy& RuleSnapshot::policy() const noexcept { return impl_->policy; }
+
+std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, std::string& error) {
+  auto start = std::chrono::steady_clock::now();
+  std::shared_ptr<RuleSnapshot> snap(new RuleSnapshot());
+  Impl& s = *snap->impl_;
+  s.policy = policy;
+  std::vector<KeywordPattern> keyword_patterns;
+  std::vector<KeywordPattern> regex_patterns;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> regex_origin;  // (list, line)
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> keyword_origin;
+
+  auto add_keyword = [&](const ListSpec& spec, std::uint32_t list, std::uint32_t line,
+                         const std::string& text, PatternTarget target, PhraseBoundary b) {
+    KeywordPattern p;
+    p.expression = spec.normalise ? s.normalizer.normalise(text) : text;
+    if (p.expression.empty()) return;
+    p.literal = true;
+    p.whole_word = b == PhraseBoundary::Whole;
+    p.word_start = b == PhraseBoundary::WordStart;
+    p.word_end = b == PhraseBoundary::WordEnd;
+    if (spec.edit_distance > 0 && p.expression.size() >= spec.edit_min_length) {
+      p.edit_distance = spec.edit_distance;
+    }
+    p.id = static_cast<std::uint32_t>(s.keyword_targets.size());
+    s.keyword_targets.push_back(target);
+    keyword_patterns.push_back(std::move(p));
+    keyword_origin.emplace_back(list, line);
+  };
+
+  for (const ListSpec& spec : policy.lists) {
+    auto list = static_cast<std::uint32_t>(s.lists.size());
+    LoadedList loaded;
+    loaded.spec = spec;
+    auto text = read_text_file(spec.path);
+    if (!text && spec.format != ListFormat::Phrases) {
+      error = spec.path + ":0: cannot read list '" + spec.name + "'";
+      return nullptr;
+    }
+    loaded.sha256 = text ? sha256_hex(*text) : std::string();
+    auto add_rule = [&](HitKind kind, std::string entry, std::uint32_t line, bool allow) {
+      Rule r;
+      r.list = list;
+      r.kind = kind;
+      r.entry = std::move(entry);
+      r.line = line;
+      r.allow = allow || spec.allow;
+      s.rules.push_back(std::move(r));
+      return static_cast<std::uint32_t>(s.rules.size() - 1);
+    };
+    switch (spec.format) {
+      case ListFormat::Domains: {
+        DomainList dl = parse_domain_list(*text, spec.path);
+        for (const DomainEntry& e : dl.entries) {
+          s.domains.add(e.domain, add_rule(HitKind::Domain, e.domain, e.line, e.allow));
+        }
+        loaded.entries = dl.entries.size();
+        loaded.diag = std::move(dl.diag);
+        s.stats.domains += loaded.entries;
+        break;
+      }
+      case ListFormat::Urls: {
+        UrlList ul = parse_url_list(*text, spec.path);
+        for (const UrlEntry& e : ul.entries) {
+          std::uint32_t id = add_rule(HitKind::Url, e.host + e.path_prefix, e.line, false);
+          s.rules[id].path_prefix = e.path_prefix;
+          s.url_hosts.add(e.host, id);
+        }
+        loaded.entries = ul.entries.size();
+        loaded.diag = std::move(ul.diag);
+        s.stats.urls += loaded.entries;
+        break;
+      }
+      case ListFormat::Regex: {
+        RegexList rl = parse_regex_list(*text, spec.path);
+        for (const RegexEntry& e : rl.entries) {
+          KeywordPattern p;
+          p.expression = e.pattern;
+          p.literal = false;
+          p.id = static_cast<std::uint32_t>(s.regex_rules.size());
+          s.regex_rules.push_back(add_rule(HitKind::Regex, e.pattern, e.line, false));
+          regex_patterns.push_back(std::move(p));
+          regex_origin.emplace_back(list, e.line);
+        }
+        loaded.entries = rl.entries.size();
+        loaded.diag = std::move(rl.diag);
+        s.stats.regexes += loaded.entries;
+        break;
+      }
+      case ListFormat::Keywords: {
+        KeywordList kl = parse_keyword_list(*text, spec.path);
+        for (const KeywordEntry& e : kl.entries) {
+          std::uint32_t id = add_rule(HitKind::Keyword, e.text, e.line, false);
+          add_keyword(spec, list, e.line, e.text, PatternTarget{id, kNoTerm}, PhraseBoundary::None);
+        }
+        loaded.entries = kl.entries.size();
+        loaded.diag = std::move(kl.diag);
+        s.stats.keywords += loaded.entries;
+        break;
+      }
+      case ListFormat::Phrases: {
+        PhraseList pl = load_phrase_list(spec.path, read_text_file);
+        if (!pl.error.empty()) {
+          error = pl.error;
+          return nullptr;
+        }
+        for (const PhraseEntry& e : pl.entries) {
+          std::string shown;
+          for (const PhraseTerm& t : e.terms) shown += (shown.empty() ? "<" : ",<") + t.text + ">";
+          std::uint32_t id = add_rule(HitKind::Phrase, shown, e.line, false);
+          s.rules[id].weight = e.weight;
+          s.rules[id].banned = e.banned;
+          s.rules[id].terms = static_cast<std::uint32_t>(e.terms.size());
+          for (std::uint32_t t = 0; t < e.terms.size(); ++t) {
+            add_keyword(spec, list, e.line, e.terms[t].text, PatternTarget{id, t},
+                        e.terms[t].boundary);
+          }
+        }
+        loaded.entries = pl.entries.size();
+        loaded.diag = std::move(pl.diag);
+        s.stats.phrases += loaded.entries;
+        break;
+      }
+    }
+    s.lists.push_back(std::move(loaded));
+  }
+
+  // Hand-made entries of policy.toml, as one pseudo-list per kind.
+  if (!policy.manual.empty()) {
+    for (bool allow : {true, false}) {
+      for (const ManualEntry& m : policy.manual) {
+        if (m.allow != allow) continue;
+        LoadedList pseudo;
+        pseudo.spec.name = allow ? "manual allow" : "manual block";
+        pseudo.spec.path = policy.root + "/policy.toml";
+        pseudo.spec.format = ListFormat::Domains;
+        pseudo.spec.category = m.category;
+        pseudo.spec.severity = default_severity(m.category);
+        pseudo.spec.action = allow ? Action::Log : Action::Block;
+        pseudo.spec.allow = allow;
+        auto list = static_cast<std::uint32_t>(s.lists.size());
+        s.lists.push_back(std::move(pseudo));
+        Rule r;
+        r.list = list;
+        r.kind = HitKind::Domain;
+        r.entry = m.domain + " (" + m.reason + ")";
+        r.line = m.line;
+        r.allow = allow;
+        s.rules.push_back(std::move(r));
+        s.domains.add(m.domain, static_cast<std::uint32_t>(s.rules.size() - 1));
+        ++s.stats.manual;
+      }
+    }
+  }
+
+  s.domains.build();
+  s.url_hosts.build();
+  auto compile = [&](std::vector<KeywordPattern>& patterns,
+                     const std::vector<std::pair<std::uint32_t, std::uint32_t>>& origin,
+                     std::unique_ptr<KeywordMatcher>& out) {
+    if (patterns.empty()) return true;
+    KeywordMatcher::CompileError ce;
+    out = KeywordMatcher::compile(patterns, ce);
+    if (out) return true;
+    if (ce.pattern_index < origin.size()) {
+      const auto& [list, line] = origin[ce.pattern_index];
+      error = s.lists[list].spec.path + ":" + std::to_string(line) + ": " + ce.message;
+    } else {
+      error = "rules: " + ce.message;
+    }
+    return false;
+  };
+  if (!compile(keyword_patterns, keyword_origin, s.keywords)) return nullptr;
+  if (!compile(regex_patterns, regex_origin, s.regexes)) return nullptr;
+
+  s.stats.memory_bytes = s.domains.memory_bytes() + s.url_hosts.memory_bytes() +
+                         (s.keywords ? s.keywords->database_bytes() : 0) +
+                         (s.regexes ? s.regexes->database_bytes() : 0);
+  s.stats.compile_time = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  return snap;
+}
+
+bool RuleSnapshot::prepare(Scratch& scratch) const {
+  bool ok = true;
+  if (impl_->keywords) ok = ok && impl_->keywords->prepare(scratch.impl_->keywords);
+  if (impl_->regexes) ok = ok && impl_->regexes->prepare(scratch.impl_->regexes);
+  return ok;
+}
+
+void RuleSnapshot::Impl::scan_keywords(std::string_view normalised, HitKind as,
+                                       const GroupPolicy& g, KeywordMatcher::Scratch& ks,
+                                       KeywordMatcher::Scratch& rs, std::string_view raw,
+                                       std::vector<Hit>& hits) const {
+  std::unordered_set<std::uint32_t> keyword_rules;
+  std::unordered_map<std::uint32_t, std::unordered_set<std::uint32_t>> phrase_terms;
+  if (keywords) {
+    keywords->scan(normalised, ks, [&](std::uint32_t id, std::size_t) {
+      const PatternTarget& t = keyword_targets[id];
+      if (t.term == kNoTerm) {
+        keyword_rules.insert(t.rule);
+      } else {
+        phrase_terms[t.rule].insert(t.term);
+      }
+    });
+  }
+  std::vector<std::uint32_t> matched(keyword_rules.begin(), keyword_rules.end());
+  for (const auto& [rule, terms] : phrase_terms) {
+    if (terms.size() == rules[rule].terms) matched.push_back(rule);  // every term present
+  }
+  if (regexes) {
+    regexes->scan(raw, rs, [&](std::uint32_t id, std::size_t) {
+      std::uint32_t rule = regex_rules[id];
+      if (std::find(matched.begin(), matched.end(), rule) == matched.end()) {
+        matched.push_back(rule);
+      }
+    });
+  }
+  std::sort(matched.begin(), matched.end());
+  for (std::uint32_t id : matched) {
+    Hit h = make_hit(rules[id], g);
+    if (rules[id].kind == HitKind::Keyword && as == HitKind::SearchTerm) h.kind = as;
+    hits.push_back(std::move(h));
+  }
+}
+
+Decision RuleSnapshot::Impl::conclude(std::vector<Hit> hits, const GroupPolicy& g) const {
+  Decision d;
+  // Weighted phrases count towards the group's naughtiness limit, each
+  // distinct phrase once; below the limit they are only logged.
+  int score = 0;
+  for (const Hit& h : hits) {
+    if (h.kind == HitKind::Phrase && h.weight != 0) score += h.weight;
+  }
+  for (Hit& h : hits) {
+    if (h.kind == HitKind::Phrase && h.weight != 0 && score < g.naughtiness_limit) {
+      h.action = Action::Log;
+    }
+  }
+  const Hit* statutory = nullptr;
+  const Hit* allow = nullptr;
+  for (const Hit& h : hits) {
+    if (h.statutory && statutory == nullptr) statutory = &h;
+    if (h.allow_entry && allow == nullptr) allow = &h;
+  }
+  auto where = [](const Hit& h) {
+    return "'" + h.entry + "' (" + h.list + ", line " + std::to_string(h.line) + ")";
+  };
+  if (statutory != nullptr) {
+    d.verdict = Verdict::Block;
+    d.reason = "statutory list entry " + where(*statutory) +
+               " blocks; no allow entry or setting can override it";
+    for (Hit& h : hits) {
+      if (h.allow_entry) h.reason = "overridden: statutory lists cannot be allowed";
+    }
+  } else if (allow != nullptr) {
+    d.verdict = Verdict::Allow;
+    d.reason = "allow entry " + where(*allow) + " beats the deny entries";
+    for (Hit& h : hits) {
+      if (!h.allow_entry) {
+        h.allowed = true;
+        h.reason = "allowed by " + where(*allow);
+      }
+    }
+  } else {
+    const Hit* strongest = nullptr;
+    for (const Hit& h : hits) {
+      if (strongest == nullptr || action_rank(h.action) > action_rank(strongest->action) ||
+          (h.action == strongest->action && h.severity > strongest->severity)) {
+        strongest = &h;
+      }
+    }
+    if (strongest != nullptr) {
+      d.verdict = verdict_for(strongest->action);
+      d.reason = std::string(category_name(strongest->category)) + " entry " + where(*strongest) +
+                 ": " + std::string(action_name(strongest->action)) + " for group '" + g.name + "'";
+      if (score != 0)
+        d.reason += "; phrase score " + std::to_string(score) + " of limit " +
+                    std::to_string(g.naughtiness_limit);
+    }
+  }
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    if (hits[i].reason.empty()) hits[i].reason = d.reason;
+  }
+  d.hits = std::move(hits);
+  return d;
+}
+
+Decision RuleSnapshot::decide(const inspect::Observation& obs, std::string_view group_name,
+                              Scratch& scratch) const {
+  const Impl& s = *impl_;
+  const GroupPolicy& g = s.group(group_name);
+  std::vector<Hit> hits;
+  std::vector<std::uint32_t>& ids = scratch.impl_->ids;
+
+  if (is_host_kind(obs.kind)) {
+    ids.clear();
+    s.domains.match(obs.value, ids);
+    for (std::uint32_t id : ids) {
+      hits.push_back(s.make_hit(s.rules[id], g));
+    }
+    s.scan_keywords(s.normalizer.normalise(obs.value), HitKind::Keyword, g, scratch.impl_->keywords,
+                    scratch.impl_->regexes, obs.value, hits);
+  } else if (obs.kind == inspect::ObservationKind::HttpUrl) {
+    std::string_view path = target_path(obs.value);
+    ids.clear();
+    if (!obs.http_host.empty()) s.url_hosts.match(obs.http_host, ids);
+    for (std::uint32_t id : ids) {
+      const Rule& r = s.rules[id];
+      if (path.substr(0, r.path_prefix.size()) == r.path_prefix) {
+        hits.push_back(s.make_hit(r, g));
+      }
+    }
+    std::string decoded = percent_decode(obs.value, true);
+    s.scan_keywords(s.normalizer.normalise(decoded), HitKind::Keyword, g, scratch.impl_->keywords,
+                    scratch.impl_->regexes, decoded, hits);
+    if (auto term = extract_search_term(obs.http_host, obs.value, default_search_engines())) {
+      std::vector<Hit> term_hits;
+      s.scan_keywords(s.normalizer.normalise(term->terms), HitKind::SearchTerm, g,
+                      scratch.impl_->keywords, scratch.impl_->regexes, term->terms, term_hits);
+      for (Hit& h : term_hits) {
+        h.kind = HitKind::SearchTerm;
+        h.search_term = term->terms;
+        hits.push_back(std::move(h));
+      }
+    }
+  }
+  for (Hit& h : hits) {
+    h.observation = obs.kind;
+    h.value = obs.value;
+    h.client = obs.client.to_string();
+    h.ts_us = obs.ts_us;
+    h.flow_id = obs.flow_id;
+  }
+  return s.conclude(std::move(hits), g);
+}
+
+Decision RuleSnapshot::decide_text(std::string_view text, std::string_view group_name,
+                                   Scratch& scratch) const {
+  const Impl& s = *impl_;
+  const GroupPolicy& g = s.group(group_name);
+  std::vector<Hit> hits;
+  s.scan_keywords(s.normalizer.normalise(text), HitKind::Keyword, g, scratch.impl_->keywords,
+                  scratch.impl_->regexes, text, hits);
+  for (Hit& h : hits) h.value = std::string(text);
+  return s.conclude(std::move(hits), g);
+}
+
+}  // namespace vigil::rules

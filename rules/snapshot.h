@@ -1,0 +1,86 @@
+#pragma once
+// The compiled, immutable rule snapshot: every list of a Policy loaded,
+// normalised and compiled (domain index, Hyperscan databases), ready to
+// turn Observations into a Decision with its Hits. Built off the packet
+// path; once built it is read-only and shared by all workers (publish it
+// through std::atomic<std::shared_ptr<const RuleSnapshot>>). Each worker
+// keeps its own Scratch.
+//
+// Precedence, in order:
+//   1. statutory lists (IWF, CTIRU) block; nothing overrides them;
+//   2. allow entries (allow lists, hand-made allows) beat every other deny;
+//   3. otherwise the strongest action of the remaining hits, where a
+//      group's per-category action replaces the list's.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "inspect/observation.h"
+#include "rules/hit.h"
+#include "rules/lists/list_formats.h"
+#include "rules/policy/policy.h"
+
+namespace vigil::rules {
+
+struct LoadedList {
+  ListSpec spec;
+  ListDiagnostics diag;
+  std::string sha256;  // of the file's bytes, for reports and the rule-set log
+  std::uint64_t entries = 0;
+};
+
+struct SnapshotStats {
+  std::uint64_t domains = 0;
+  std::uint64_t urls = 0;
+  std::uint64_t keywords = 0;
+  std::uint64_t phrases = 0;
+  std::uint64_t regexes = 0;
+  std::uint64_t manual = 0;
+  std::chrono::milliseconds compile_time{0};
+  std::size_t memory_bytes = 0;  // domain indexes and Hyperscan databases
+};
+
+class RuleSnapshot {
+ public:
+  class Scratch {
+   public:
+    Scratch();
+    ~Scratch();
+    Scratch(Scratch&&) noexcept;
+    Scratch& operator=(Scratch&&) noexcept;
+
+   private:
+    friend class RuleSnapshot;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+  };
+
+  // Loads and compiles every list. On failure returns nullptr and sets
+  // `error` to "file:line: message"; the caller keeps its previous snapshot.
+  static std::shared_ptr<const RuleSnapshot> build(const Policy& policy, std::string& error);
+  ~RuleSnapshot();
+
+  // Prepares a worker's scratch for this snapshot (call after each publish).
+  bool prepare(Scratch& scratch) const;
+
+  // Decision for one observation, for a person in `group` ("" = the default group).
+  Decision decide(const inspect::Observation& obs, std::string_view group, Scratch& scratch) const;
+
+  // Free text (plain-HTTP bodies, or `vigilctl rules test` input).
+  Decision decide_text(std::string_view text, std::string_view group, Scratch& scratch) const;
+
+  [[nodiscard]] const std::vector<LoadedList>& lists() const noexcept;
+  [[nodiscard]] const SnapshotStats& stats() const noexcept;
+  [[nodiscard]] const Policy& policy() const noexcept;
+
+ private:
+  RuleSnapshot();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::rules
