@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -227,6 +228,13 @@ std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, st
       return nullptr;
     }
     loaded.sha256 = text ? sha256_hex(*text) : std::string();
+    std::error_code ec;
+    auto mtime = std::filesystem::last_write_time(spec.path, ec);
+    if (!ec) {
+      // file_clock and system_clock differ by a fixed offset (libstdc++ has no clock_cast yet).
+      loaded.modified = std::chrono::time_point_cast<std::chrono::system_clock::duration>(
+          mtime - std::filesystem::file_time_type::clock::now() + std::chrono::system_clock::now());
+    }
     auto add_rule = [&](HitKind kind, std::string entry, std::uint32_t line, bool allow) {
       Rule r;
       r.list = list;

@@ -31,6 +31,9 @@ struct LoadedList {
   ListDiagnostics diag;
   std::string sha256;  // of the file's bytes, for reports and the rule-set log
   std::uint64_t entries = 0;
+  // When the file was last changed: a statutory list older than its
+  // distributor's update interval is stale (the daemon raises the alarm).
+  std::chrono::system_clock::time_point modified{};
 };
 
 struct SnapshotStats {

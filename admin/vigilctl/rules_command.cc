@@ -201,6 +201,14 @@ int run_rules_check(const RulesOptions& opt) {
         static_cast<unsigned long long>(l.diag.duplicate),
         static_cast<unsigned long long>(l.diag.invalid), l.sha256.c_str());
   }
+  auto now = std::chrono::system_clock::now();
+  for (const rules::LoadedList& l : s.lists()) {
+    if (l.spec.statutory == rules::StatutorySlot::None) continue;
+    auto days = std::chrono::duration_cast<std::chrono::hours>(now - l.modified).count() / 24;
+    std::printf("statutory slot '%s': %llu entries, file changed %lld days ago%s\n",
+                printable(l.spec.name).c_str(), static_cast<unsigned long long>(l.entries),
+                static_cast<long long>(days), l.entries == 0 ? " (empty: no list installed)" : "");
+  }
   std::printf("entries per category:");
   for (const auto& [c, n] : per_category)
     std::printf(" %s=%llu", c.c_str(), static_cast<unsigned long long>(n));

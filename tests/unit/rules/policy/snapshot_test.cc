@@ -277,3 +277,40 @@ TEST_F(SnapshotTest, BareUt1FolderTakesCategoryDefaults) {
 
 }  // namespace
 }  // namespace vigil::rules
+
+#include "rules/publisher.h"
+
+namespace vigil::rules {
+namespace {
+
+TEST_F(SnapshotTest, FailedReloadKeepsTheRunningSnapshot) {
+  standard_tree();
+  SnapshotPublisher pub;
+  ReloadResult first = pub.reload(dir_.string());
+  ASSERT_TRUE(first.ok) << first.error;
+  auto running = pub.current();
+  ASSERT_TRUE(running);
+  EXPECT_EQ(pub.generation(), 1u);
+  // Break a list: the reload fails with file:line and the old rules stay.
+  write("policy.toml",
+        "[[list]]\nname = \"r\"\npath = \"r.regex\"\nformat = \"regex\"\n"
+        "category = \"drugs\"\n");
+  write("r.regex", "(unclosed\n");
+  ReloadResult second = pub.reload(dir_.string());
+  EXPECT_FALSE(second.ok);
+  EXPECT_NE(second.error.find("r.regex:1:"), std::string::npos) << second.error;
+  EXPECT_EQ(pub.current(), running);
+  EXPECT_EQ(pub.generation(), 1u);
+  EXPECT_EQ(host(*pub.current(), "badsite.example").verdict, Verdict::Alert);
+  // Fixed: the new snapshot replaces it; a worker still holding the old one keeps it alive.
+  write("r.regex", "co+caine\n");
+  ReloadResult third = pub.reload(dir_.string());
+  EXPECT_TRUE(third.ok) << third.error;
+  EXPECT_EQ(pub.generation(), 2u);
+  EXPECT_NE(pub.current(), running);
+  EXPECT_EQ(host(*running, "badsite.example").verdict, Verdict::Alert);
+  EXPECT_EQ(host(*pub.current(), "badsite.example").verdict, Verdict::None);
+}
+
+}  // namespace
+}  // namespace vigil::rules
