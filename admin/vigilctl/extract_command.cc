@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "admin/vigilctl/text_escape.h"
 #include "inspect/capture/pcap_source.h"
 #include "inspect/eve_json.h"
 #include "inspect/inspector.h"
@@ -22,25 +23,6 @@ namespace {
 
 using inspect::Observation;
 using inspect::ObservationKind;
-
-// Values go into a tab-separated file: control bytes are written as \ooo,
-// as the corpus truth (tshark) writes them, so a hostile name cannot add a
-// column or a row.
-std::string tsv_safe(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  for (char ch : v) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\%03o", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
 
 // Counts distinct flows per (kind, value, client), the corpus TSV's rows.
 // Hashed on the raw key while reading; formatted and sorted once at the end.
@@ -73,7 +55,7 @@ class TsvCollector final : public inspect::ObservationSink {
     for (const auto& [key, row] : rows_) {
       std::string line(inspect::kind_name(row.kind));
       line += '\t';
-      line += tsv_safe(std::string_view(key).substr(kPrefix));
+      line += escape_control_bytes(std::string_view(key).substr(kPrefix));
       line += '\t';
       line += row.client.to_string();
       line += '\t';

@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "admin/vigilctl/text_escape.h"
 #include "inspect/eve_json.h"
 #include "rules/policy/policy.h"
 #include "rules/snapshot.h"
@@ -27,22 +28,6 @@ std::shared_ptr<const rules::RuleSnapshot> load(const std::string& dir) {
     return nullptr;
   }
   return snap;
-}
-
-// Control bytes in list text or input are shown escaped, never raw.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
 }
 
 // What a `rules test` input is: a host name, a URL, or text.
@@ -156,19 +141,21 @@ void print_json(const std::string& input, const Decision& d) {
 }
 
 void print_text(const std::string& input, const Decision& d) {
-  std::printf("%s: %s\n", printable(input).c_str(),
+  std::printf("%s: %s\n", escape_control_bytes(input).c_str(),
               std::string(rules::verdict_name(d.verdict)).c_str());
-  if (!d.reason.empty()) std::printf("  why: %s\n", printable(d.reason).c_str());
+  if (!d.reason.empty()) std::printf("  why: %s\n", escape_control_bytes(d.reason).c_str());
   for (const Hit& h : d.hits) {
-    std::printf(
-        "  %s %s/%s/%s%s%s list '%s' %s:%u entry '%s'%s\n",
-        std::string(rules::hit_kind_name(h.kind)).c_str(),
-        std::string(rules::category_name(h.category)).c_str(),
-        std::string(rules::severity_name(h.severity)).c_str(),
-        std::string(rules::action_name(h.action)).c_str(), h.statutory ? " statutory" : "",
-        h.allow_entry ? " allow-entry" : (h.allowed ? " (allowed)" : ""), printable(h.list).c_str(),
-        printable(h.list_path).c_str(), h.line, printable(h.entry).c_str(),
-        h.search_term.empty() ? "" : (" search '" + printable(h.search_term) + "'").c_str());
+    std::printf("  %s %s/%s/%s%s%s list '%s' %s:%u entry '%s'%s\n",
+                std::string(rules::hit_kind_name(h.kind)).c_str(),
+                std::string(rules::category_name(h.category)).c_str(),
+                std::string(rules::severity_name(h.severity)).c_str(),
+                std::string(rules::action_name(h.action)).c_str(), h.statutory ? " statutory" : "",
+                h.allow_entry ? " allow-entry" : (h.allowed ? " (allowed)" : ""),
+                escape_control_bytes(h.list).c_str(), escape_control_bytes(h.list_path).c_str(),
+                h.line, escape_control_bytes(h.entry).c_str(),
+                h.search_term.empty()
+                    ? ""
+                    : (" search '" + escape_control_bytes(h.search_term) + "'").c_str());
   }
 }
 
@@ -185,14 +172,15 @@ int run_rules_check(const RulesOptions& opt) {
     invalid += l.diag.invalid;
     for (const rules::RejectedLine& r : l.diag.first_invalid) {
       std::printf("%s:%u: warning: %s: %s\n", (r.file.empty() ? l.spec.path : r.file).c_str(),
-                  r.line, r.reason.c_str(), printable(r.text).c_str());
+                  r.line, r.reason.c_str(), escape_control_bytes(r.text).c_str());
     }
   }
   std::printf("%zu lists\n", s.lists().size());
   for (const rules::LoadedList& l : s.lists()) {
     std::printf(
         "  %-28s %-8s %-16s %-8s %-5s%s%s accepted %llu duplicate %llu invalid %llu sha256 %.12s\n",
-        printable(l.spec.name).c_str(), std::string(rules::list_format_name(l.spec.format)).c_str(),
+        escape_control_bytes(l.spec.name).c_str(),
+        std::string(rules::list_format_name(l.spec.format)).c_str(),
         std::string(rules::category_name(l.spec.category)).c_str(),
         std::string(rules::severity_name(l.spec.severity)).c_str(),
         std::string(rules::action_name(l.spec.action)).c_str(), l.spec.allow ? " allow" : "",
@@ -206,8 +194,9 @@ int run_rules_check(const RulesOptions& opt) {
     if (l.spec.statutory == rules::StatutorySlot::None) continue;
     auto days = std::chrono::duration_cast<std::chrono::hours>(now - l.modified).count() / 24;
     std::printf("statutory slot '%s': %llu entries, file changed %lld days ago%s\n",
-                printable(l.spec.name).c_str(), static_cast<unsigned long long>(l.entries),
-                static_cast<long long>(days), l.entries == 0 ? " (empty: no list installed)" : "");
+                escape_control_bytes(l.spec.name).c_str(),
+                static_cast<unsigned long long>(l.entries), static_cast<long long>(days),
+                l.entries == 0 ? " (empty: no list installed)" : "");
   }
   std::printf("entries per category:");
   for (const auto& [c, n] : per_category)
