@@ -117,6 +117,7 @@ struct Rule {
   int weight = 0;           // phrases
   bool banned = false;      // phrases without weight
   std::uint32_t terms = 0;  // phrases: how many terms must match
+  bool manual = false;      // a hand-made entry of policy.toml
 };
 
 // What a Hyperscan pattern id stands for.
@@ -156,7 +157,10 @@ struct RuleSnapshot::Impl {
     h.severity = l.severity;
     h.statutory = l.statutory != StatutorySlot::None;
     auto it = g.actions.find(l.category);
-    h.action = h.statutory ? Action::Block : (it != g.actions.end() ? it->second : l.action);
+    // A hand-made block is a decision someone recorded a reason for: no
+    // group setting softens it (as no setting softens a statutory list).
+    bool fixed_block = h.statutory || (r.manual && !r.allow);
+    h.action = fixed_block ? Action::Block : (it != g.actions.end() ? it->second : l.action);
     h.allow_entry = r.allow;
     h.weight = r.weight;
     h.list = l.name;
@@ -343,6 +347,7 @@ std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, st
         r.entry = m.domain + " (" + m.reason + ")";
         r.line = m.line;
         r.allow = allow;
+        r.manual = true;
         s.rules.push_back(std::move(r));
         s.domains.add(m.domain, static_cast<std::uint32_t>(s.rules.size() - 1));
         ++s.stats.manual;

@@ -92,6 +92,13 @@ domain = "research.badsite.example"
 allow = true
 reason = "History department coursework on propaganda"
 by = "dsl"
+
+[[entry]]
+domain = "poker.casino.example"
+block = true
+category = "gambling"
+reason = "Reported by a tutor: used during lessons"
+by = "it"
 )");
     write("ctiru.urls", "terror.example/videos\n");
     write("extremism.domains", "badsite.example\nterror.example\n");
@@ -177,6 +184,10 @@ TEST_F(SnapshotTest, GroupsGetTheirOwnActions) {
   EXPECT_EQ(host(*s, "casino.example", "learners").verdict, Verdict::Block);
   EXPECT_EQ(host(*s, "casino.example", "staff").verdict, Verdict::Log);
   EXPECT_EQ(host(*s, "casino.example", "unknown-group").verdict, Verdict::Block);  // default
+  // A hand-made block entry blocks for every group, with its reason.
+  Decision d = host(*s, "poker.casino.example", "staff");
+  EXPECT_EQ(d.verdict, Verdict::Block);
+  EXPECT_NE(d.reason.find("used during lessons"), std::string::npos) << d.reason;
 }
 
 TEST_F(SnapshotTest, KeywordsMatchDisguisedAndMisspelledText) {
