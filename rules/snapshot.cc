@@ -107,17 +107,24 @@ std::string_view verdict_name(Verdict v) noexcept {
 }
 
 // One rule: an entry of a list (or a hand-made entry of policy.toml).
+// Text kept for explanations, in one arena per snapshot: a million rules
+// then cost a few bytes each instead of a std::string each.
+struct TextRef {
+  std::uint32_t offset = 0;
+  std::uint32_t size = 0;
+};
+
 struct Rule {
   std::uint32_t list = 0;  // index into Impl::lists
-  HitKind kind = HitKind::Domain;
-  std::string entry;
   std::uint32_t line = 0;
+  TextRef entry;            // as written in the list
+  TextRef path_prefix;      // URL rules
+  std::int32_t weight = 0;  // phrases
+  std::uint16_t terms = 0;  // phrases: how many terms must match
+  HitKind kind = HitKind::Domain;
   bool allow = false;
-  std::string path_prefix;  // URL rules
-  int weight = 0;           // phrases
-  bool banned = false;      // phrases without weight
-  std::uint32_t terms = 0;  // phrases: how many terms must match
-  bool manual = false;      // a hand-made entry of policy.toml
+  bool banned = false;  // phrases without weight
+  bool manual = false;  // a hand-made entry of policy.toml
 };
 
 // What a Hyperscan pattern id stands for.
@@ -128,6 +135,17 @@ struct PatternTarget {
 
 struct RuleSnapshot::Impl {
   Policy policy;
+  std::string arena;  // entry texts of all rules
+
+  TextRef keep(std::string_view text) {
+    TextRef t{static_cast<std::uint32_t>(arena.size()), static_cast<std::uint32_t>(text.size())};
+    arena.append(text);
+    return t;
+  }
+  std::string_view text(TextRef t) const {
+    return std::string_view(arena).substr(t.offset, t.size);
+  }
+
   std::vector<LoadedList> lists;
   std::vector<Rule> rules;
   DomainIndex domains;
@@ -165,7 +183,7 @@ struct RuleSnapshot::Impl {
     h.weight = r.weight;
     h.list = l.name;
     h.list_path = l.path;
-    h.entry = r.entry;
+    h.entry = std::string(text(r.entry));
     h.line = r.line;
     return h;
   }
@@ -239,11 +257,11 @@ std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, st
       loaded.modified = std::chrono::time_point_cast<std::chrono::system_clock::duration>(
           mtime - std::filesystem::file_time_type::clock::now() + std::chrono::system_clock::now());
     }
-    auto add_rule = [&](HitKind kind, std::string entry, std::uint32_t line, bool allow) {
+    auto add_rule = [&](HitKind kind, std::string_view entry, std::uint32_t line, bool allow) {
       Rule r;
       r.list = list;
       r.kind = kind;
-      r.entry = std::move(entry);
+      r.entry = s.keep(entry);
       r.line = line;
       r.allow = allow || spec.allow;
       s.rules.push_back(std::move(r));
@@ -264,7 +282,7 @@ std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, st
         UrlList ul = parse_url_list(*text, spec.path);
         for (const UrlEntry& e : ul.entries) {
           std::uint32_t id = add_rule(HitKind::Url, e.host + e.path_prefix, e.line, false);
-          s.rules[id].path_prefix = e.path_prefix;
+          s.rules[id].path_prefix = s.keep(e.path_prefix);
           s.url_hosts.add(e.host, id);
         }
         loaded.entries = ul.entries.size();
@@ -311,7 +329,7 @@ std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, st
           std::uint32_t id = add_rule(HitKind::Phrase, shown, e.line, false);
           s.rules[id].weight = e.weight;
           s.rules[id].banned = e.banned;
-          s.rules[id].terms = static_cast<std::uint32_t>(e.terms.size());
+          s.rules[id].terms = static_cast<std::uint16_t>(e.terms.size());
           for (std::uint32_t t = 0; t < e.terms.size(); ++t) {
             add_keyword(spec, list, e.line, e.terms[t].text, PatternTarget{id, t},
                         e.terms[t].boundary);
@@ -324,6 +342,10 @@ std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, st
       }
     }
     s.lists.push_back(std::move(loaded));
+    if (s.arena.size() > UINT32_MAX / 2) {
+      error = spec.path + ":0: the rules tree is too large (over 2 GB of entries)";
+      return nullptr;
+    }
   }
 
   // Hand-made entries of policy.toml, as one pseudo-list per kind.
@@ -344,7 +366,7 @@ std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, st
         Rule r;
         r.list = list;
         r.kind = HitKind::Domain;
-        r.entry = m.domain + " (" + m.reason + ")";
+        r.entry = s.keep(m.domain + " (" + m.reason + ")");
         r.line = m.line;
         r.allow = allow;
         r.manual = true;
@@ -509,7 +531,8 @@ Decision RuleSnapshot::decide(const inspect::Observation& obs, std::string_view 
     if (!obs.http_host.empty()) s.url_hosts.match(obs.http_host, ids);
     for (std::uint32_t id : ids) {
       const Rule& r = s.rules[id];
-      if (path.substr(0, r.path_prefix.size()) == r.path_prefix) {
+      std::string_view prefix = s.text(r.path_prefix);
+      if (path.substr(0, prefix.size()) == prefix) {
         hits.push_back(s.make_hit(r, g));
       }
     }
