@@ -141,10 +141,10 @@ struct Inspector::Impl {
   }
 
   void on_packet(LinkType link, Bytes frame, std::uint64_t ts_us) noexcept;
-  void on_udp(Flow& flow, int d, const DecodedPacket& pkt, std::uint64_t ts_us) noexcept;
+  void on_udp(Flow& flow, int d, const DecodedPacket& pkt) noexcept;
   void on_quic(Flow& flow, int d, Bytes payload) noexcept;
   void on_rdp_udp(Flow& flow, int d, Bytes payload) noexcept;
-  void on_tcp(Flow& flow, int d, const DecodedPacket& pkt, std::uint64_t ts_us) noexcept;
+  void on_tcp(Flow& flow, int d, const DecodedPacket& pkt) noexcept;
   void on_stream(Flow& flow, int d, Bytes data, bool gap) noexcept;
   void decide(Flow& flow, int d, bool gap) noexcept;
   void feed_tls(Flow& flow, int d) noexcept;
@@ -261,14 +261,13 @@ void Inspector::Impl::on_packet(LinkType link, Bytes frame, std::uint64_t ts_us)
   }
 
   if (pkt.l4 == L4Proto::Udp) {
-    on_udp(*flow, d, pkt, ts_us);
+    on_udp(*flow, d, pkt);
   } else {
-    on_tcp(*flow, d, pkt, ts_us);
+    on_tcp(*flow, d, pkt);
   }
 }
 
-void Inspector::Impl::on_udp(Flow& flow, int d, const DecodedPacket& pkt,
-                             std::uint64_t /*ts_us*/) noexcept {
+void Inspector::Impl::on_udp(Flow& flow, int d, const DecodedPacket& pkt) noexcept {
   if (pkt.payload.empty()) return;
   if (pkt.src_port == kDnsPort || pkt.dst_port == kDnsPort) {
     emit_dns(flow, d, pkt.payload);
@@ -380,8 +379,7 @@ void Inspector::Impl::emit_dns(const Flow& flow, int d, Bytes message) noexcept 
   }
 }
 
-void Inspector::Impl::on_tcp(Flow& flow, int d, const DecodedPacket& pkt,
-                             std::uint64_t /*ts_us*/) noexcept {
+void Inspector::Impl::on_tcp(Flow& flow, int d, const DecodedPacket& pkt) noexcept {
   FlowState& st = flow.state;
   Direction& dir = st.dir[static_cast<std::size_t>(d)];
   if (pkt.tcp_flags & TcpReassembler::kRst) st.rst = true;

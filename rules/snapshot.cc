@@ -123,7 +123,6 @@ struct Rule {
   std::uint16_t terms = 0;  // phrases: how many terms must match
   HitKind kind = HitKind::Domain;
   bool allow = false;
-  bool banned = false;  // phrases without weight
   bool manual = false;  // a hand-made entry of policy.toml
 };
 
@@ -188,8 +187,8 @@ struct RuleSnapshot::Impl {
     return h;
   }
 
-  void scan_keywords(std::string_view normalised, HitKind as, const GroupPolicy& g,
-                     KeywordMatcher::Scratch& ks, KeywordMatcher::Scratch& rs, std::string_view raw,
+  void scan_keywords(std::string_view normalised, const GroupPolicy& g, KeywordMatcher::Scratch& ks,
+                     KeywordMatcher::Scratch& rs, std::string_view raw,
                      std::vector<Hit>& hits) const;
   Decision conclude(std::vector<Hit> hits, const GroupPolicy& g) const;
 };
@@ -328,7 +327,6 @@ std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, st
           for (const PhraseTerm& t : e.terms) shown += (shown.empty() ? "<" : ",<") + t.text + ">";
           std::uint32_t id = add_rule(HitKind::Phrase, shown, e.line, false);
           s.rules[id].weight = e.weight;
-          s.rules[id].banned = e.banned;
           s.rules[id].terms = static_cast<std::uint16_t>(e.terms.size());
           for (std::uint32_t t = 0; t < e.terms.size(); ++t) {
             add_keyword(spec, list, e.line, e.terms[t].text, PatternTarget{id, t},
@@ -412,10 +410,9 @@ bool RuleSnapshot::prepare(Scratch& scratch) const {
   return ok;
 }
 
-void RuleSnapshot::Impl::scan_keywords(std::string_view normalised, HitKind as,
-                                       const GroupPolicy& g, KeywordMatcher::Scratch& ks,
-                                       KeywordMatcher::Scratch& rs, std::string_view raw,
-                                       std::vector<Hit>& hits) const {
+void RuleSnapshot::Impl::scan_keywords(std::string_view normalised, const GroupPolicy& g,
+                                       KeywordMatcher::Scratch& ks, KeywordMatcher::Scratch& rs,
+                                       std::string_view raw, std::vector<Hit>& hits) const {
   std::unordered_set<std::uint32_t> keyword_rules;
   std::unordered_map<std::uint32_t, std::unordered_set<std::uint32_t>> phrase_terms;
   if (keywords) {
@@ -443,7 +440,6 @@ void RuleSnapshot::Impl::scan_keywords(std::string_view normalised, HitKind as,
   std::sort(matched.begin(), matched.end());
   for (std::uint32_t id : matched) {
     Hit h = make_hit(rules[id], g);
-    if (rules[id].kind == HitKind::Keyword && as == HitKind::SearchTerm) h.kind = as;
     hits.push_back(std::move(h));
   }
 }
@@ -523,7 +519,7 @@ Decision RuleSnapshot::decide(const inspect::Observation& obs, std::string_view 
     for (std::uint32_t id : ids) {
       hits.push_back(s.make_hit(s.rules[id], g));
     }
-    s.scan_keywords(s.normalizer.normalise(obs.value), HitKind::Keyword, g, scratch.impl_->keywords,
+    s.scan_keywords(s.normalizer.normalise(obs.value), g, scratch.impl_->keywords,
                     scratch.impl_->regexes, obs.value, hits);
   } else if (obs.kind == inspect::ObservationKind::HttpUrl) {
     std::string_view path = target_path(obs.value);
@@ -537,12 +533,12 @@ Decision RuleSnapshot::decide(const inspect::Observation& obs, std::string_view 
       }
     }
     std::string decoded = percent_decode(obs.value, true);
-    s.scan_keywords(s.normalizer.normalise(decoded), HitKind::Keyword, g, scratch.impl_->keywords,
+    s.scan_keywords(s.normalizer.normalise(decoded), g, scratch.impl_->keywords,
                     scratch.impl_->regexes, decoded, hits);
     if (auto term = extract_search_term(obs.http_host, obs.value, default_search_engines())) {
       std::vector<Hit> term_hits;
-      s.scan_keywords(s.normalizer.normalise(term->terms), HitKind::SearchTerm, g,
-                      scratch.impl_->keywords, scratch.impl_->regexes, term->terms, term_hits);
+      s.scan_keywords(s.normalizer.normalise(term->terms), g, scratch.impl_->keywords,
+                      scratch.impl_->regexes, term->terms, term_hits);
       for (Hit& h : term_hits) {
         h.kind = HitKind::SearchTerm;
         h.search_term = term->terms;
@@ -565,8 +561,8 @@ Decision RuleSnapshot::decide_text(std::string_view text, std::string_view group
   const Impl& s = *impl_;
   const GroupPolicy& g = s.group(group_name);
   std::vector<Hit> hits;
-  s.scan_keywords(s.normalizer.normalise(text), HitKind::Keyword, g, scratch.impl_->keywords,
-                  scratch.impl_->regexes, text, hits);
+  s.scan_keywords(s.normalizer.normalise(text), g, scratch.impl_->keywords, scratch.impl_->regexes,
+                  text, hits);
   for (Hit& h : hits) h.value = std::string(text);
   return s.conclude(std::move(hits), g);
 }

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <string_view>
@@ -190,10 +191,8 @@ Policy parse_policy(const std::string& root, const std::string& file, const toml
         auto v = value.value<std::string>();
         auto act = v ? parse_action(*v) : std::nullopt;
         if (!act) fail(file, value, "action must be \"log\", \"alert\" or \"block\"");
-        if ((*c == Category::ChildAbuse || *c == Category::Terrorism) && *act != Action::Block) {
-          // Terrorism lists other than CTIRU may alert; the statutory slots
-          // block regardless (see RuleSnapshot), so this only warns in check.
-        }
+        // A group may soften terrorism or child-abuse category lists; the
+        // statutory slots block whatever a group says (RuleSnapshot).
         g.actions[*c] = *act;
       }
     }
