@@ -153,6 +153,8 @@ std::string to_eve_json(const Observation& o) {
       field(out, "event_type", "http");
       break;
     case ObservationKind::DnsAnswer:
+    case ObservationKind::SearchTerm:  // reported inside the alert that matched it
+    case ObservationKind::HttpText:
       return "";
   }
   // EVE reports the packet's own direction; for a DNS response the sender is the server.
@@ -204,6 +206,8 @@ std::string to_eve_json(const Observation& o) {
       break;
     case ObservationKind::HttpHost:
     case ObservationKind::DnsAnswer:
+    case ObservationKind::SearchTerm:
+    case ObservationKind::HttpText:
       break;
   }
   close_object(out);

@@ -16,6 +16,10 @@ std::string_view kind_name(ObservationKind kind) noexcept {
       return "http_host";
     case ObservationKind::HttpUrl:
       return "http_url";
+    case ObservationKind::SearchTerm:
+      return "search_term";
+    case ObservationKind::HttpText:
+      return "http_text";
   }
   return "unknown";
 }

@@ -12,9 +12,23 @@
 
 namespace vigil::inspect {
 
-enum class ObservationKind : std::uint8_t { Dns, DnsAnswer, Sni, QuicSni, HttpHost, HttpUrl };
+// The first six are what the wire shows (and the corpus scores). SearchTerm is
+// derived by the rules engine from an HttpUrl (the decoded query a learner
+// typed into a search engine); HttpText is readable text from a plain-HTTP
+// body (HTML with the markup removed, decoded and decompressed).
+enum class ObservationKind : std::uint8_t {
+  Dns,
+  DnsAnswer,
+  Sni,
+  QuicSni,
+  HttpHost,
+  HttpUrl,
+  SearchTerm,
+  HttpText,
+};
 
-// The corpus TSV names: dns, dns_answer, sni, quic_sni, http_host, http_url.
+// The corpus TSV names: dns, dns_answer, sni, quic_sni, http_host, http_url;
+// then search_term and http_text.
 std::string_view kind_name(ObservationKind kind) noexcept;
 
 enum class Transport : std::uint8_t { Other = 0, Tcp = 6, Udp = 17 };

@@ -20,6 +20,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libpcap-dev libndpi-dev "$regex_pkg" libssl-dev libidn2-dev libicu-dev libtomlplusplus-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libsqlite3-dev sqlite3 zlib1g-dev libbrotli-dev
   clang-14 libclang-rt-14-dev
   python3 python3-cryptography iproute2
 )

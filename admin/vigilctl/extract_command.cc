@@ -29,6 +29,8 @@ using inspect::ObservationKind;
 class TsvCollector final : public inspect::ObservationSink {
  public:
   void on_observation(const Observation& o) override {
+    // The corpus format has the wire names only; page text is not a row.
+    if (o.kind == ObservationKind::HttpText || o.kind == ObservationKind::SearchTerm) return;
     key_.clear();
     key_.push_back(static_cast<char>(o.kind));
     key_.append(reinterpret_cast<const char*>(o.client.bytes.data()), o.client.bytes.size());
