@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <random>
 #include <string>
 
 // A hashed suffix index. Every rule domain is stored once in an
@@ -16,8 +17,12 @@
 // walked right to left one label at a time; the hash of each label-boundary
 // suffix extends the previous one, so the host is hashed once, 8 bytes at a
 // time, however many suffixes it has. All probe slots are prefetched before
-// any is read so that the cache misses of one host overlap. A hash hit is
-// confirmed by comparing the stored domain, so collisions cannot match.
+// any is read so that the cache misses of one host overlap. A slot matches
+// only when a second, independent hash chain agrees as well (a 29-bit check
+// stored in the slot), so a false match needs both a 64-bit and a 29-bit
+// collision under seeds drawn at random for each build: about 2^-93 per
+// probe. Comparing the stored domain instead costs a dependent cache miss on
+// every hit (24.4 -> 16.5 M lookups/s at 1 M rules; rules/match/README.md).
 // bench/micro/rules_bench.cc compares this with a naive suffix walk through
 // std::unordered_set and with Hyperscan literals; rules/match/README.md has
 // the numbers.
@@ -25,13 +30,16 @@
 namespace vigil::rules {
 namespace {
 
-constexpr std::uint64_t kSeed = 0x243f6a8885a308d3ULL;
 constexpr std::uint64_t kChunkKey = 0xa0761d6478bd642fULL;
 constexpr std::uint64_t kLabelKey = 0xe7037ed1a0b428dbULL;
-constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
-constexpr std::uint32_t kIndirect = 0x80000000U;    // ids field points into ids_
-constexpr std::uint32_t kChildren = 0x80000000U;    // str field: longer rules lie below
-constexpr std::uint32_t kNoRule = 0x7FFFFFFEU;      // str field: only a suffix of rules
+constexpr std::uint64_t kChunkKey2 = 0x8ebc6af09c88c6e3ULL;
+constexpr std::uint64_t kLabelKey2 = 0x589965cc75374cc3ULL;
+constexpr std::uint32_t kIndirect = 0x80000000U;  // ids field points into ids_
+// Slot::meta: three flags, then the check bits of the second hash.
+constexpr std::uint32_t kUsed = 0x80000000U;
+constexpr std::uint32_t kChildren = 0x40000000U;  // longer rules lie below
+constexpr std::uint32_t kRule = 0x20000000U;      // a rule domain (not only a suffix)
+constexpr std::uint32_t kCheckMask = 0x1FFFFFFFU;
 constexpr std::size_t kMaxDomain = 253;             // longest rule domain
 constexpr std::size_t kMaxLabels = kMaxDomain + 1;  // empty labels included
 
@@ -78,19 +86,35 @@ struct Padded {
   }
 };
 
-// Extends the suffix hash `h` by one label on its left. Labels are hashed
+// The two suffix hashes of a name: `hash` places the slot, `check` confirms
+// it. Both chains have their own seed and keys, so they are independent.
+struct SuffixHash {
+  std::uint64_t hash;
+  std::uint64_t check;
+  [[nodiscard]] std::uint32_t check_bits() const noexcept {
+    return static_cast<std::uint32_t>(check >> 35) & kCheckMask;
+  }
+};
+
+// Extends the suffix hashes by one label on their left. Labels are hashed
 // whole (bytes and length), so the result depends only on the label
 // sequence: "example.com" hashes the same alone and inside "a.example.com".
-// One multiply for labels up to 16 bytes, which is nearly all of them.
-inline std::uint64_t extend(std::uint64_t h, const char* label, std::size_t len) noexcept {
+// One multiply per chain for labels up to 16 bytes, which is nearly all of
+// them; the two chains' multiplies are independent and overlap.
+inline SuffixHash extend(SuffixHash h, const char* label, std::size_t len) noexcept {
   std::size_t i = 0;
   for (; len - i > 16; i += 16) {
-    h = mum(h ^ load8(label + i) ^ kChunkKey, load8(label + i + 8) ^ kLabelKey);
+    const std::uint64_t a = load8(label + i);
+    const std::uint64_t b = load8(label + i + 8);
+    h.hash = mum(h.hash ^ a ^ kChunkKey, b ^ kLabelKey);
+    h.check = mum(h.check ^ b ^ kChunkKey2, a ^ kLabelKey2);
   }
   const std::size_t rest = len - i;
   const std::uint64_t w0 = keep_bytes(load8(label + i), rest);
   const std::uint64_t w1 = rest > 8 ? keep_bytes(load8(label + i + 8), rest - 8) : 0;
-  return mum(h ^ w0 ^ kChunkKey, w1 ^ kLabelKey ^ (len << 1 | 1)) + h;
+  const std::uint64_t tail = len << 1 | 1;
+  return {mum(h.hash ^ w0 ^ kChunkKey, w1 ^ kLabelKey ^ tail) + h.hash,
+          mum(h.check ^ w1 ^ kChunkKey2, w0 ^ kLabelKey2 ^ tail) + h.check};
 }
 
 // Memory for the big read-only arrays, on transparent huge pages where the
@@ -135,21 +159,20 @@ struct DomainIndex::Impl {
   // at the first suffix that is absent or has nothing longer below it.
   struct Slot {
     std::uint64_t hash = 0;
-    std::uint32_t str = kEmpty;  // kChildren | offset of the length byte in pool_, or kNoRule
-    std::uint32_t ids = 0;       // a rule id, or kIndirect | offset in ids_
+    std::uint32_t meta = 0;  // kUsed | kChildren | kRule | check bits (of the rule)
+    std::uint32_t ids = 0;   // a rule id, or kIndirect | offset in ids_
   };
   struct Pending {
-    std::uint64_t hash;
+    SuffixHash hash;
     std::uint32_t str;
     std::uint32_t id;
   };
 
-  std::string staging_;             // length byte then domain, per add()
+  std::string staging_;             // length byte then domain, per add(); freed by build()
   std::vector<Pending> pending_;    // emptied by build()
-  LargeArray<char> pool_;           // staging_, once built
   LargeArray<Slot> slots_;          // power of two, load <= 0.7
   std::vector<std::uint32_t> ids_;  // count, then ids, per shared domain
-  std::uint64_t seed_ = kSeed;
+  SuffixHash seed_{0, 0};
   unsigned shift_ = 63;
   std::size_t used_ = 0;
   std::size_t domains_ = 0;
@@ -157,18 +180,15 @@ struct DomainIndex::Impl {
   [[nodiscard]] std::size_t home(std::uint64_t h) const noexcept {
     return static_cast<std::size_t>(h >> shift_);
   }
-  [[nodiscard]] static std::string_view at(const char* base, std::uint32_t off) noexcept {
-    return {base + off + 1, static_cast<unsigned char>(base[off])};
-  }
   [[nodiscard]] std::string_view staged(std::uint32_t off) const noexcept {
-    return at(staging_.data(), off);
+    return {staging_.data() + off + 1, static_cast<unsigned char>(staging_[off])};
   }
   // The slot holding `h`, or nullptr.
   [[nodiscard]] const Slot* find(std::uint64_t h) const noexcept {
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = home(h);; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
-      if (s.str == kEmpty) return nullptr;
+      if (s.meta == 0) return nullptr;
       if (s.hash == h) return &s;
     }
   }
@@ -178,11 +198,11 @@ struct DomainIndex::Impl {
 
 namespace {
 
-std::uint64_t hash_domain(std::string_view d, std::uint64_t seed) noexcept {
+SuffixHash hash_domain(std::string_view d, SuffixHash seed) noexcept {
   const Padded name(d);
   std::uint8_t dots[kMaxLabels];
   std::size_t n = name.dots(dots);
-  std::uint64_t h = seed;
+  SuffixHash h = seed;
   std::size_t label_end = d.size();
   while (n > 0) {
     const std::size_t dot = dots[--n];
@@ -200,34 +220,34 @@ DomainIndex::Impl::Slot& DomainIndex::Impl::insert(std::uint64_t h) {
     slots_ = LargeArray<Slot>(std::max<std::size_t>(16, old.size() * 2));
     shift_ = 64U - static_cast<unsigned>(std::countr_zero(slots_.size()));
     for (std::size_t i = 0; i < old.size(); ++i) {
-      if (old[i].str == kEmpty) continue;
+      if (old[i].meta == 0) continue;
       std::size_t at = home(old[i].hash);
-      while (slots_[at].str != kEmpty) at = (at + 1) & (slots_.size() - 1);
+      while (slots_[at].meta != 0) at = (at + 1) & (slots_.size() - 1);
       slots_[at] = old[i];
     }
   }
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = home(h);
-  for (; slots_[i].str != kEmpty; i = (i + 1) & mask) {
+  for (; slots_[i].meta != 0; i = (i + 1) & mask) {
     if (slots_[i].hash == h) return slots_[i];
   }
   ++used_;
   slots_[i].hash = h;
-  slots_[i].str = kNoRule;
+  slots_[i].meta = kUsed;
   return slots_[i];
 }
 
-// False if two different rule domains share a hash under this seed.
+// False if two different rule domains share a slot hash under this seed.
 bool DomainIndex::Impl::build_with_seed() {
   for (auto& p : pending_) p.hash = hash_domain(staged(p.str), seed_);
   // Equal domains become adjacent; stable so that rule ids keep add() order.
   std::stable_sort(pending_.begin(), pending_.end(), [&](const auto& a, const auto& b) {
-    if (a.hash != b.hash) return a.hash < b.hash;
+    if (a.hash.hash != b.hash.hash) return a.hash.hash < b.hash.hash;
     return staged(a.str) < staged(b.str);
   });
   std::size_t unique = 0;
   for (std::size_t i = 0; i < pending_.size(); ++i) {
-    if (i > 0 && pending_[i].hash == pending_[i - 1].hash) {
+    if (i > 0 && pending_[i].hash.hash == pending_[i - 1].hash.hash) {
       if (staged(pending_[i].str) != staged(pending_[i - 1].str)) return false;
       continue;
     }
@@ -240,7 +260,7 @@ bool DomainIndex::Impl::build_with_seed() {
   domains_ = unique;
   for (std::size_t i = 0; i < pending_.size();) {
     std::size_t j = i + 1;
-    while (j < pending_.size() && pending_[j].hash == pending_[i].hash) ++j;
+    while (j < pending_.size() && pending_[j].hash.hash == pending_[i].hash.hash) ++j;
     const Pending& p = pending_[i];
     std::uint32_t ids = p.id;
     if (j - i > 1 || (ids & kIndirect) != 0) {
@@ -248,20 +268,20 @@ bool DomainIndex::Impl::build_with_seed() {
       ids_.push_back(static_cast<std::uint32_t>(j - i));
       for (std::size_t k = i; k < j; ++k) ids_.push_back(pending_[k].id);
     }
-    Slot& s = insert(p.hash);
-    s.str = (s.str & kChildren) | p.str;
+    Slot& s = insert(p.hash.hash);
+    s.meta = (s.meta & (kUsed | kChildren)) | kRule | p.hash.check_bits();
     s.ids = ids;
     // Mark every proper label-suffix as having something longer below it.
     const Padded name(staged(p.str));
     std::uint8_t dots[kMaxLabels];
     std::size_t n = name.dots(dots);
-    std::uint64_t h = seed_;
+    SuffixHash h = seed_;
     std::size_t label_end = name.size;
     while (n > 0) {
       const std::size_t dot = dots[--n];
       h = extend(h, name.bytes + dot + 1, label_end - dot - 1);
       label_end = dot;
-      insert(h).str |= kChildren;
+      insert(h.hash).meta |= kChildren;
     }
     i = j;
   }
@@ -276,21 +296,23 @@ DomainIndex& DomainIndex::operator=(DomainIndex&&) noexcept = default;
 void DomainIndex::add(std::string_view domain, std::uint32_t rule_id) {
   Impl& m = *impl_;
   if (domain.empty() || domain.size() > kMaxDomain) return;  // lists validate first
-  assert(m.staging_.size() + domain.size() + 1 < kNoRule);
+  assert(m.staging_.size() + domain.size() + 1 < std::numeric_limits<std::uint32_t>::max());
   const auto off = static_cast<std::uint32_t>(m.staging_.size());
   m.staging_.push_back(static_cast<char>(domain.size()));
   m.staging_.append(domain);
-  m.pending_.push_back({0, off, rule_id});
+  m.pending_.push_back({SuffixHash{0, 0}, off, rule_id});
 }
 
 void DomainIndex::build() {
   Impl& m = *impl_;
-  // A 64-bit hash collision between two rule domains is vanishingly rare;
-  // when it happens, rehash with another seed so that one hash means one
-  // domain (match() still compares the strings).
-  while (!m.build_with_seed()) m.seed_ = mum(m.seed_, kChunkKey) + 1;
-  m.pool_ = LargeArray<char>(m.staging_.size());
-  if (!m.staging_.empty()) std::memcpy(m.pool_.data(), m.staging_.data(), m.staging_.size());
+  // Fresh seeds for every build, so nobody outside can aim a name at a
+  // collision. Two rule domains sharing a 64-bit hash is vanishingly rare;
+  // when it happens, draw again so that one slot means one domain.
+  std::random_device entropy;
+  auto draw = [&entropy] { return (static_cast<std::uint64_t>(entropy()) << 32) ^ entropy(); };
+  do {
+    m.seed_ = {draw(), draw()};
+  } while (!m.build_with_seed());
   std::string().swap(m.staging_);
   std::vector<Impl::Pending>().swap(m.pending_);
   m.ids_.shrink_to_fit();
@@ -314,15 +336,15 @@ void DomainIndex::match(std::string_view host, std::vector<std::uint32_t>& out) 
   std::uint8_t dots[kMaxLabels];
   std::size_t d = name.dots(dots);
   std::uint64_t hashes[kMaxLabels];
-  std::uint8_t starts[kMaxLabels];
+  std::uint32_t checks[kMaxLabels];
   std::size_t n = 0;
-  std::uint64_t h = m.seed_;
+  SuffixHash h = m.seed_;
   std::size_t label_end = host.size();
   auto push = [&](std::size_t start) noexcept {
     h = extend(h, name.bytes + start, label_end - start);
-    hashes[n] = h;
-    starts[n] = static_cast<std::uint8_t>(start);
-    __builtin_prefetch(&m.slots_[m.home(h)]);
+    hashes[n] = h.hash;
+    checks[n] = h.check_bits();
+    __builtin_prefetch(&m.slots_[m.home(h.hash)]);
     ++n;
   };
   while (d > 0) {
@@ -340,11 +362,8 @@ void DomainIndex::match(std::string_view host, std::vector<std::uint32_t>& out) 
   for (std::size_t k = 0; k < n; ++k) {
     const Impl::Slot* s = m.find(hashes[k]);
     if (s == nullptr) break;
-    const std::uint32_t off = s->str & ~kChildren;
-    if (off != kNoRule && Impl::at(m.pool_.data(), off) == host.substr(starts[k])) {
-      found[hits++] = s;
-    }
-    if ((s->str & kChildren) == 0) break;
+    if ((s->meta & (kRule | kCheckMask)) == (kRule | checks[k])) found[hits++] = s;
+    if ((s->meta & kChildren) == 0) break;
   }
   // Most specific first.
   while (hits > 0) {
@@ -363,8 +382,7 @@ std::size_t DomainIndex::size() const noexcept { return impl_->domains_; }
 std::size_t DomainIndex::memory_bytes() const noexcept {
   const Impl& m = *impl_;
   return sizeof(Impl) + m.staging_.capacity() + m.pending_.capacity() * sizeof(Impl::Pending) +
-         m.pool_.size() + m.slots_.size() * sizeof(Impl::Slot) +
-         m.ids_.capacity() * sizeof(std::uint32_t);
+         m.slots_.size() * sizeof(Impl::Slot) + m.ids_.capacity() * sizeof(std::uint32_t);
 }
 
 }  // namespace vigil::rules
