@@ -33,24 +33,6 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return n;
 }
 
-void append_key(std::string& out, std::string_view key) {
-  out += '"';
-  out += key;  // keys are ours, plain ASCII
-  out += "\":";
-}
-
-void field(std::string& out, std::string_view key, std::string_view value) {
-  append_key(out, key);
-  append_json_string(out, value);
-  out += ',';
-}
-
-void field(std::string& out, std::string_view key, std::uint64_t value) {
-  append_key(out, key);
-  out += std::to_string(value);
-  out += ',';
-}
-
 std::string_view proto_name(Transport t) {
   switch (t) {
     case Transport::Tcp:
@@ -61,21 +43,6 @@ std::string_view proto_name(Transport t) {
       break;
   }
   return "IP";
-}
-
-void close_object(std::string& out) {
-  if (!out.empty() && out.back() == ',') out.pop_back();
-  out += '}';
-}
-
-void string_array(std::string& out, std::string_view key, const std::vector<std::string>& v) {
-  append_key(out, key);
-  out += '[';
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out += ',';
-    append_json_string(out, v[i]);
-  }
-  out += "],";
 }
 
 }  // namespace
@@ -133,117 +100,170 @@ std::string eve_timestamp(std::uint64_t ts_us) {
   return buf;
 }
 
-std::string to_eve_json(const Observation& o) {
-  std::string out = "{";
-  field(out, "timestamp", eve_timestamp(o.ts_us));
-  field(out, "flow_id", o.flow_id);
-  switch (o.kind) {
-    case ObservationKind::Dns:
-      field(out, "event_type", "dns");
-      break;
-    case ObservationKind::Sni:
-      field(out, "event_type", "tls");
-      break;
-    case ObservationKind::QuicSni:
-      field(out, "event_type", "quic");
-      break;
-    case ObservationKind::HttpHost:
-      return "";  // the http_url observation of the same request carries the host
-    case ObservationKind::HttpUrl:
-      field(out, "event_type", "http");
-      break;
-    case ObservationKind::DnsAnswer:
-    case ObservationKind::SearchTerm:  // reported inside the alert that matched it
-    case ObservationKind::HttpText:
-      return "";
+void JsonObject::key(std::string_view k) {
+  if (!body_.empty()) body_ += ',';
+  body_ += '"';
+  body_ += k;
+  body_ += "\":";
+}
+
+JsonObject& JsonObject::str(std::string_view k, std::string_view value) {
+  key(k);
+  append_json_string(body_, value);
+  return *this;
+}
+
+JsonObject& JsonObject::num(std::string_view k, std::uint64_t value) {
+  key(k);
+  body_ += std::to_string(value);
+  return *this;
+}
+
+JsonObject& JsonObject::num(std::string_view k, std::int64_t value) {
+  key(k);
+  body_ += std::to_string(value);
+  return *this;
+}
+
+JsonObject& JsonObject::boolean(std::string_view k, bool value) {
+  key(k);
+  body_ += value ? "true" : "false";
+  return *this;
+}
+
+JsonObject& JsonObject::strings(std::string_view k, const std::vector<std::string>& values) {
+  key(k);
+  body_ += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) body_ += ',';
+    append_json_string(body_, values[i]);
   }
-  // EVE reports the packet's own direction; for a DNS response the sender is the server.
-  bool server_sent = o.kind == ObservationKind::Dns && o.dns_response;
-  field(out, "src_ip", (server_sent ? o.server : o.client).to_string());
-  field(out, "src_port", server_sent ? o.server_port : o.client_port);
-  field(out, "dest_ip", (server_sent ? o.client : o.server).to_string());
-  field(out, "dest_port", server_sent ? o.client_port : o.server_port);
-  field(out, "proto", proto_name(o.transport));
+  body_ += ']';
+  return *this;
+}
+
+JsonObject& JsonObject::object(std::string_view k, const JsonObject& inner) {
+  key(k);
+  body_ += '{';
+  body_ += inner.body_;
+  body_ += '}';
+  return *this;
+}
+
+std::string JsonObject::text() const { return "{" + body_ + "}"; }
+
+std::string_view eve_event_type(const Observation& o) noexcept {
   switch (o.kind) {
     case ObservationKind::Dns:
-      append_key(out, "dns");
-      out += '{';
-      field(out, "type", o.dns_response ? "answer" : "query");
-      field(out, "id", o.dns_id);
-      field(out, "rrname", o.value);
-      if (o.dns_response && !o.dns_addresses.empty())
-        string_array(out, "addresses", o.dns_addresses);
-      close_object(out);
-      out += ',';
-      break;
+      return "dns";
     case ObservationKind::Sni:
+      return "tls";
     case ObservationKind::QuicSni:
-      append_key(out, o.kind == ObservationKind::Sni ? "tls" : "quic");
-      out += '{';
-      field(out, "sni", o.value);
-      if (!o.alpn.empty()) string_array(out, "alpn", o.alpn);
-      if (o.ech) {
-        append_key(out, "ech");
-        out += "true,";
-      }
-      if (o.kind == ObservationKind::QuicSni) {
-        char v[16];
-        std::snprintf(v, sizeof v, "%08x", o.quic_version);
-        field(out, "version", v);
-      }
-      close_object(out);
-      out += ',';
-      break;
+      return "quic";
     case ObservationKind::HttpUrl:
-      append_key(out, "http");
-      out += '{';
-      if (!o.http_host.empty()) field(out, "hostname", o.http_host);
-      field(out, "url", o.value);
-      field(out, "http_method", o.http_method);
-      if (!o.http_user_agent.empty()) field(out, "http_user_agent", o.http_user_agent);
-      close_object(out);
-      out += ',';
-      break;
+      return "http";
     case ObservationKind::HttpHost:
     case ObservationKind::DnsAnswer:
     case ObservationKind::SearchTerm:
     case ObservationKind::HttpText:
       break;
   }
-  close_object(out);
-  return out;
+  return "";
+}
+
+void append_eve_observation(JsonObject& event, const Observation& o, std::string_view event_type) {
+  event.str("timestamp", eve_timestamp(o.ts_us));
+  event.num("flow_id", o.flow_id);
+  event.str("event_type", event_type);
+  // EVE reports the packet's own direction; for a DNS response the sender is the server.
+  const bool server_sent = o.kind == ObservationKind::Dns && o.dns_response;
+  event.str("src_ip", (server_sent ? o.server : o.client).to_string());
+  event.num("src_port", std::uint64_t{server_sent ? o.server_port : o.client_port});
+  event.str("dest_ip", (server_sent ? o.client : o.server).to_string());
+  event.num("dest_port", std::uint64_t{server_sent ? o.client_port : o.server_port});
+  event.str("proto", proto_name(o.transport));
+  JsonObject inner;
+  switch (o.kind) {
+    case ObservationKind::Dns:
+      inner.str("type", o.dns_response ? "answer" : "query");
+      inner.num("id", std::uint64_t{o.dns_id});
+      inner.str("rrname", o.value);
+      if (o.dns_response && !o.dns_addresses.empty()) inner.strings("addresses", o.dns_addresses);
+      event.object("dns", inner);
+      break;
+    case ObservationKind::DnsAnswer:
+      inner.str("rrname", o.value);
+      event.object("dns", inner);
+      break;
+    case ObservationKind::Sni:
+    case ObservationKind::QuicSni: {
+      inner.str("sni", o.value);
+      if (!o.alpn.empty()) inner.strings("alpn", o.alpn);
+      if (o.ech) inner.boolean("ech", true);
+      if (o.kind == ObservationKind::QuicSni) {
+        char v[16];
+        std::snprintf(v, sizeof v, "%08x", o.quic_version);
+        inner.str("version", v);
+      }
+      event.object(o.kind == ObservationKind::Sni ? "tls" : "quic", inner);
+      break;
+    }
+    case ObservationKind::HttpHost:
+    case ObservationKind::HttpUrl:
+    case ObservationKind::SearchTerm:
+    case ObservationKind::HttpText: {
+      const bool request =
+          o.kind == ObservationKind::HttpUrl || o.kind == ObservationKind::HttpHost;
+      std::string_view host = o.kind == ObservationKind::HttpHost ? o.value : o.http_host;
+      if (!host.empty()) inner.str("hostname", host);
+      std::string_view url = o.kind == ObservationKind::HttpUrl ? o.value : o.http_url;
+      if (!url.empty()) inner.str("url", url);
+      if (!o.http_method.empty()) inner.str("http_method", o.http_method);
+      if (request && !o.http_user_agent.empty()) inner.str("http_user_agent", o.http_user_agent);
+      // Page text stays out of events (it can be long and personal); the
+      // alert names the entry that matched.
+      if (o.kind == ObservationKind::SearchTerm) {
+        inner.str("search_term", o.value);
+        if (!o.search_engine.empty()) inner.str("search_engine", o.search_engine);
+      }
+      event.object("http", inner);
+      break;
+    }
+  }
+}
+
+std::string to_eve_json(const Observation& o) {
+  const std::string_view type = eve_event_type(o);
+  if (type.empty()) return "";
+  JsonObject event;
+  append_eve_observation(event, o, type);
+  return event.text();
 }
 
 std::string to_eve_json(const FlowSummary& f) {
-  std::string out = "{";
-  field(out, "timestamp", eve_timestamp(f.last_ts_us));
-  field(out, "flow_id", f.flow_id);
-  field(out, "event_type", "flow");
-  field(out, "src_ip", f.client.to_string());
-  field(out, "src_port", f.client_port);
-  field(out, "dest_ip", f.server.to_string());
-  field(out, "dest_port", f.server_port);
-  field(out, "proto", proto_name(f.transport));
-  if (!f.classification.app_protocol.empty()) {
-    field(out, "app_proto", f.classification.app_protocol);
-  }
-  append_key(out, "flow");
-  out += '{';
-  field(out, "pkts_toserver", f.packets_to_server);
-  field(out, "pkts_toclient", f.packets_to_client);
-  field(out, "bytes_toserver", f.bytes_to_server);
-  field(out, "bytes_toclient", f.bytes_to_client);
-  field(out, "start", eve_timestamp(f.first_ts_us));
-  field(out, "end", eve_timestamp(f.last_ts_us));
-  field(out, "reason", f.end_reason);
-  close_object(out);
-  out += ',';
+  JsonObject event;
+  event.str("timestamp", eve_timestamp(f.last_ts_us));
+  event.num("flow_id", f.flow_id);
+  event.str("event_type", "flow");
+  event.str("src_ip", f.client.to_string());
+  event.num("src_port", std::uint64_t{f.client_port});
+  event.str("dest_ip", f.server.to_string());
+  event.num("dest_port", std::uint64_t{f.server_port});
+  event.str("proto", proto_name(f.transport));
+  if (!f.classification.app_protocol.empty()) event.str("app_proto", f.classification.app_protocol);
+  JsonObject flow;
+  flow.num("pkts_toserver", f.packets_to_server)
+      .num("pkts_toclient", f.packets_to_client)
+      .num("bytes_toserver", f.bytes_to_server)
+      .num("bytes_toclient", f.bytes_to_client)
+      .str("start", eve_timestamp(f.first_ts_us))
+      .str("end", eve_timestamp(f.last_ts_us))
+      .str("reason", f.end_reason);
+  event.object("flow", flow);
   const FlowClassification& c = f.classification;
-  append_key(out, "ndpi");
-  out += '{';
-  field(out, "protocol", c.app_protocol);
-  field(out, "category", c.category);
-  if (!c.risks.empty()) string_array(out, "risks", c.risks);
+  JsonObject ndpi;
+  ndpi.str("protocol", c.app_protocol).str("category", c.category);
+  if (!c.risks.empty()) ndpi.strings("risks", c.risks);
   std::vector<std::string> flags;
   if (c.flags & kFlowVpn) flags.emplace_back("vpn");
   if (c.flags & kFlowTor) flags.emplace_back("tor");
@@ -251,11 +271,9 @@ std::string to_eve_json(const FlowSummary& f) {
   if (c.flags & kFlowEncryptedDns) flags.emplace_back("encrypted_dns");
   if (c.flags & kFlowEch) flags.emplace_back("ech");
   if (c.flags & kFlowRemoteDesktop) flags.emplace_back("remote_desktop");
-  if (!flags.empty()) string_array(out, "circumvention", flags);
-  close_object(out);
-  out += ',';
-  close_object(out);
-  return out;
+  if (!flags.empty()) ndpi.strings("circumvention", flags);
+  event.object("ndpi", ndpi);
+  return event.text();
 }
 
 }  // namespace vigil::inspect

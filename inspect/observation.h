@@ -56,6 +56,10 @@ struct Observation {
   std::string http_method;
   std::string http_host;
   std::string http_user_agent;
+  // HttpText and SearchTerm: the request-target the text or term came from.
+  std::string http_url;
+  // SearchTerm: which engine's table entry recognised it ("google").
+  std::string search_engine;
 };
 
 // Circumvention and evasion signals a filtering appliance acts on later.

@@ -33,6 +33,9 @@ struct Hit {
   bool allow_entry = false;     // this hit is itself an allow entry
   bool allowed = false;         // an allow entry overrode this hit (action not taken)
   int weight = 0;               // weighted phrases
+  // Weighted phrases: the action they take once the score reaches the
+  // group's naughtiness limit (below it, `action` is Log).
+  Action limit_action = Action::Log;
 
   std::string list;        // list name
   std::string list_path;   // file
@@ -50,7 +53,21 @@ std::string_view verdict_name(Verdict v) noexcept;
 struct Decision {
   Verdict verdict = Verdict::None;
   std::vector<Hit> hits;
-  std::string reason;  // why the verdict, in words an IT specialist can act on
+  std::string reason;    // why the verdict, in words an IT specialist can act on
+  int phrase_score = 0;  // weighted phrases: the score the limit was compared with
+};
+
+// Weighted-phrase scoring across one flow, in e2guardian's singular mode:
+// each distinct phrase counts once per flow however often it appears, and
+// the phrases act once the flow's total reaches the group's naughtiness
+// limit. The caller keeps one per flow (and drops it when the flow ends);
+// phrases are keyed by list and line, so a reload in mid-flow keeps the
+// count.
+struct FlowScore {
+  static constexpr std::size_t kMaxPhrases = 4096;  // distinct phrases remembered per flow
+  int total = 0;
+  std::vector<std::uint64_t> seen;  // sorted keys of the phrases counted
+  std::uint64_t untracked = 0;      // phrases not counted because `seen` was full
 };
 
 }  // namespace vigil::rules

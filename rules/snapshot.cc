@@ -55,11 +55,6 @@ Verdict verdict_for(Action a) {
   return Verdict::None;
 }
 
-bool is_host_kind(inspect::ObservationKind k) {
-  return k == inspect::ObservationKind::Dns || k == inspect::ObservationKind::Sni ||
-         k == inspect::ObservationKind::QuicSni || k == inspect::ObservationKind::HttpHost;
-}
-
 // The path of a request-target: origin-form as is, absolute-form after the authority.
 std::string_view target_path(std::string_view target) {
   std::size_t scheme = target.find("://");
@@ -180,6 +175,7 @@ struct RuleSnapshot::Impl {
     h.action = fixed_block ? Action::Block : (it != g.actions.end() ? it->second : l.action);
     h.allow_entry = r.allow;
     h.weight = r.weight;
+    h.limit_action = h.action;
     h.list = l.name;
     h.list_path = l.path;
     h.entry = std::string(text(r.entry));
@@ -190,7 +186,9 @@ struct RuleSnapshot::Impl {
   void scan_keywords(std::string_view normalised, const GroupPolicy& g, KeywordMatcher::Scratch& ks,
                      KeywordMatcher::Scratch& rs, std::string_view raw,
                      std::vector<Hit>& hits) const;
-  Decision conclude(std::vector<Hit> hits, const GroupPolicy& g) const;
+  Decision conclude(std::vector<Hit> hits, const GroupPolicy& g, FlowScore* flow) const;
+  void scan_text(std::string_view text, const GroupPolicy& g, Scratch::Impl& scratch,
+                 std::vector<Hit>& hits) const;
 };
 
 struct RuleSnapshot::Scratch::Impl {
@@ -444,19 +442,53 @@ void RuleSnapshot::Impl::scan_keywords(std::string_view normalised, const GroupP
   }
 }
 
-Decision RuleSnapshot::Impl::conclude(std::vector<Hit> hits, const GroupPolicy& g) const {
+namespace {
+
+// A weighted phrase's identity across snapshots: its list and line.
+std::uint64_t phrase_key(const Hit& h) {
+  return std::hash<std::string>{}(h.list) * 0x9E3779B97F4A7C15ULL ^ h.line;
+}
+
+bool weighted(const Hit& h) { return h.kind == HitKind::Phrase && h.weight != 0; }
+
+// Adds the phrases of `hits` not yet counted in this flow; returns the total.
+int add_to_flow(FlowScore& flow, const std::vector<Hit>& hits) {
+  for (const Hit& h : hits) {
+    if (!weighted(h)) continue;
+    const std::uint64_t key = phrase_key(h);
+    auto at = std::lower_bound(flow.seen.begin(), flow.seen.end(), key);
+    if (at != flow.seen.end() && *at == key) continue;  // counted once per flow
+    if (flow.seen.size() >= FlowScore::kMaxPhrases) {
+      ++flow.untracked;  // cannot tell a repeat from a new phrase: count neither
+      continue;
+    }
+    flow.seen.insert(at, key);
+    flow.total += h.weight;
+  }
+  return flow.total;
+}
+
+}  // namespace
+
+Decision RuleSnapshot::Impl::conclude(std::vector<Hit> hits, const GroupPolicy& g,
+                                      FlowScore* flow) const {
   Decision d;
   // Weighted phrases count towards the group's naughtiness limit, each
-  // distinct phrase once; below the limit they are only logged.
+  // distinct phrase once (per observation, or per flow when the caller keeps
+  // a FlowScore); below the limit they are only logged, at it they take
+  // their action.
   int score = 0;
+  bool any_weighted = false;
   for (const Hit& h : hits) {
-    if (h.kind == HitKind::Phrase && h.weight != 0) score += h.weight;
+    if (!weighted(h)) continue;
+    any_weighted = true;
+    score += h.weight;
   }
+  if (flow != nullptr && any_weighted) score = add_to_flow(*flow, hits);
   for (Hit& h : hits) {
-    if (h.kind == HitKind::Phrase && h.weight != 0 && score < g.naughtiness_limit) {
-      h.action = Action::Log;
-    }
+    if (weighted(h)) h.action = score < g.naughtiness_limit ? Action::Log : h.limit_action;
   }
+  if (any_weighted) d.phrase_score = score;
   const Hit* statutory = nullptr;
   const Hit* allow = nullptr;
   for (const Hit& h : hits) {
@@ -494,9 +526,10 @@ Decision RuleSnapshot::Impl::conclude(std::vector<Hit> hits, const GroupPolicy& 
       d.verdict = verdict_for(strongest->action);
       d.reason = std::string(category_name(strongest->category)) + " entry " + where(*strongest) +
                  ": " + std::string(action_name(strongest->action)) + " for group '" + g.name + "'";
-      if (score != 0)
-        d.reason += "; phrase score " + std::to_string(score) + " of limit " +
-                    std::to_string(g.naughtiness_limit);
+      if (any_weighted) {
+        d.reason += std::string("; phrase score ") + (flow != nullptr ? "in this flow " : "") +
+                    std::to_string(score) + " of limit " + std::to_string(g.naughtiness_limit);
+      }
     }
   }
   for (std::size_t i = 0; i < hits.size(); ++i) {
@@ -506,45 +539,67 @@ Decision RuleSnapshot::Impl::conclude(std::vector<Hit> hits, const GroupPolicy& 
   return d;
 }
 
+void RuleSnapshot::Impl::scan_text(std::string_view text, const GroupPolicy& g,
+                                   Scratch::Impl& scratch, std::vector<Hit>& hits) const {
+  scan_keywords(normalizer.normalise(text), g, scratch.keywords, scratch.regexes, text, hits);
+}
+
+std::optional<inspect::Observation> RuleSnapshot::search_term(
+    const inspect::Observation& url) const {
+  if (url.kind != inspect::ObservationKind::HttpUrl) return std::nullopt;
+  auto term = extract_search_term(url.http_host, url.value, impl_->policy.search_engines);
+  if (!term || term->terms.empty()) return std::nullopt;
+  inspect::Observation o = url;
+  o.kind = inspect::ObservationKind::SearchTerm;
+  o.value = std::move(term->terms);
+  o.search_engine = std::move(term->engine);
+  o.http_url = url.value;
+  return o;
+}
+
 Decision RuleSnapshot::decide(const inspect::Observation& obs, std::string_view group_name,
-                              Scratch& scratch) const {
+                              Scratch& scratch, FlowScore* flow) const {
   const Impl& s = *impl_;
   const GroupPolicy& g = s.group(group_name);
   std::vector<Hit> hits;
   std::vector<std::uint32_t>& ids = scratch.impl_->ids;
 
-  if (is_host_kind(obs.kind)) {
-    ids.clear();
-    s.domains.match(obs.value, ids);
-    for (std::uint32_t id : ids) {
-      hits.push_back(s.make_hit(s.rules[id], g));
-    }
-    s.scan_keywords(s.normalizer.normalise(obs.value), g, scratch.impl_->keywords,
-                    scratch.impl_->regexes, obs.value, hits);
-  } else if (obs.kind == inspect::ObservationKind::HttpUrl) {
-    std::string_view path = target_path(obs.value);
-    ids.clear();
-    if (!obs.http_host.empty()) s.url_hosts.match(obs.http_host, ids);
-    for (std::uint32_t id : ids) {
-      const Rule& r = s.rules[id];
-      std::string_view prefix = s.text(r.path_prefix);
-      if (path.substr(0, prefix.size()) == prefix) {
-        hits.push_back(s.make_hit(r, g));
+  switch (obs.kind) {
+    case inspect::ObservationKind::Dns:
+    case inspect::ObservationKind::Sni:
+    case inspect::ObservationKind::QuicSni:
+    case inspect::ObservationKind::HttpHost:
+      ids.clear();
+      s.domains.match(obs.value, ids);
+      for (std::uint32_t id : ids) hits.push_back(s.make_hit(s.rules[id], g));
+      s.scan_text(obs.value, g, *scratch.impl_, hits);
+      break;
+    case inspect::ObservationKind::HttpUrl: {
+      std::string_view path = target_path(obs.value);
+      ids.clear();
+      if (!obs.http_host.empty()) s.url_hosts.match(obs.http_host, ids);
+      for (std::uint32_t id : ids) {
+        const Rule& r = s.rules[id];
+        std::string_view prefix = s.text(r.path_prefix);
+        if (path.substr(0, prefix.size()) == prefix) hits.push_back(s.make_hit(r, g));
       }
+      std::string decoded = percent_decode(obs.value, true);
+      s.scan_keywords(s.normalizer.normalise(decoded), g, scratch.impl_->keywords,
+                      scratch.impl_->regexes, decoded, hits);
+      break;
     }
-    std::string decoded = percent_decode(obs.value, true);
-    s.scan_keywords(s.normalizer.normalise(decoded), g, scratch.impl_->keywords,
-                    scratch.impl_->regexes, decoded, hits);
-    if (auto term = extract_search_term(obs.http_host, obs.value, default_search_engines())) {
-      std::vector<Hit> term_hits;
-      s.scan_keywords(s.normalizer.normalise(term->terms), g, scratch.impl_->keywords,
-                      scratch.impl_->regexes, term->terms, term_hits);
-      for (Hit& h : term_hits) {
+    case inspect::ObservationKind::SearchTerm:
+      s.scan_text(obs.value, g, *scratch.impl_, hits);
+      for (Hit& h : hits) {
         h.kind = HitKind::SearchTerm;
-        h.search_term = term->terms;
-        hits.push_back(std::move(h));
+        h.search_term = obs.value;
       }
-    }
+      break;
+    case inspect::ObservationKind::HttpText:
+      s.scan_text(obs.value, g, *scratch.impl_, hits);
+      break;
+    case inspect::ObservationKind::DnsAnswer:
+      break;
   }
   for (Hit& h : hits) {
     h.observation = obs.kind;
@@ -553,7 +608,7 @@ Decision RuleSnapshot::decide(const inspect::Observation& obs, std::string_view 
     h.ts_us = obs.ts_us;
     h.flow_id = obs.flow_id;
   }
-  return s.conclude(std::move(hits), g);
+  return s.conclude(std::move(hits), g, flow);
 }
 
 Decision RuleSnapshot::decide_text(std::string_view text, std::string_view group_name,
@@ -561,10 +616,9 @@ Decision RuleSnapshot::decide_text(std::string_view text, std::string_view group
   const Impl& s = *impl_;
   const GroupPolicy& g = s.group(group_name);
   std::vector<Hit> hits;
-  s.scan_keywords(s.normalizer.normalise(text), g, scratch.impl_->keywords, scratch.impl_->regexes,
-                  text, hits);
+  s.scan_text(text, g, *scratch.impl_, hits);
   for (Hit& h : hits) h.value = std::string(text);
-  return s.conclude(std::move(hits), g);
+  return s.conclude(std::move(hits), g, nullptr);
 }
 
 }  // namespace vigil::rules

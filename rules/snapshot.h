@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,10 +71,21 @@ class RuleSnapshot {
   // Prepares a worker's scratch for this snapshot (call after each publish).
   bool prepare(Scratch& scratch) const;
 
-  // Decision for one observation, for a person in `group` ("" = the default group).
-  Decision decide(const inspect::Observation& obs, std::string_view group, Scratch& scratch) const;
+  // Decision for one observation, for a person in `group` ("" = the default
+  // group). Host kinds: domain rules and keywords; HttpUrl: URL rules and
+  // keywords in the decoded URL; SearchTerm and HttpText: keywords, phrases
+  // and regexes. With `flow`, weighted phrases add up across that flow
+  // (singular mode) instead of within this one observation.
+  Decision decide(const inspect::Observation& obs, std::string_view group, Scratch& scratch,
+                  FlowScore* flow = nullptr) const;
 
-  // Free text (plain-HTTP bodies, or `vigilctl rules test` input).
+  // The search term of an HttpUrl observation to a search engine (the
+  // policy's [[search_engine]] table, then the built-in one), as its own
+  // SearchTerm observation: value = the decoded terms, the rest copied from
+  // `url`. nullopt for any other observation.
+  std::optional<inspect::Observation> search_term(const inspect::Observation& url) const;
+
+  // Free text (`vigilctl rules test` input): keywords, phrases, regexes.
   Decision decide_text(std::string_view text, std::string_view group, Scratch& scratch) const;
 
   [[nodiscard]] const std::vector<LoadedList>& lists() const noexcept;

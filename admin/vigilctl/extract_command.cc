@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "admin/vigilctl/eve_alert.h"
 #include "admin/vigilctl/text_escape.h"
 #include "inspect/capture/pcap_source.h"
 #include "inspect/eve_json.h"
@@ -81,38 +82,6 @@ class TsvCollector final : public inspect::ObservationSink {
   std::unordered_map<std::string, Row> rows_;
 };
 
-// An EVE "alert" event for one rule hit, in the observation's direction.
-std::string alert_json(const Observation& o, const rules::Decision& d, const rules::Hit& h) {
-  std::string line = inspect::to_eve_json(o);
-  if (line.empty() || line.back() != '}') return "";
-  const std::string type = "\"event_type\":\"";
-  std::size_t at = line.find(type);
-  if (at == std::string::npos) return "";
-  std::size_t end = line.find('"', at + type.size());
-  line.replace(at + type.size(), end - at - type.size(), "alert");
-  line.pop_back();
-  line += ",\"alert\":{\"action\":\"";
-  line += h.allowed ? "allowed" : std::string(rules::action_name(h.action));
-  line += "\",\"verdict\":\"" + std::string(rules::verdict_name(d.verdict)) + "\"";
-  line += ",\"category\":\"" + std::string(rules::category_name(h.category)) + "\"";
-  line += ",\"severity\":\"" + std::string(rules::severity_name(h.severity)) + "\"";
-  line += ",\"kind\":\"" + std::string(rules::hit_kind_name(h.kind)) + "\"";
-  line += std::string(",\"statutory\":") + (h.statutory ? "true" : "false");
-  line += ",\"signature\":";
-  inspect::append_json_string(line, h.list + ": " + h.entry);
-  line += ",\"list\":";
-  inspect::append_json_string(line, h.list);
-  line += ",\"line\":" + std::to_string(h.line);
-  if (!h.search_term.empty()) {
-    line += ",\"search_term\":";
-    inspect::append_json_string(line, h.search_term);
-  }
-  line += ",\"reason\":";
-  inspect::append_json_string(line, h.reason);
-  line += "}}";
-  return line;
-}
-
 class EveWriter final : public inspect::ObservationSink {
  public:
   explicit EveWriter(std::FILE* out) : out_(out) {}
@@ -124,12 +93,21 @@ class EveWriter final : public inspect::ObservationSink {
   void on_observation(const Observation& o) override {
     put(inspect::to_eve_json(o));
     if (!rules_) return;
-    rules::Decision d = rules_->decide(o, group_, scratch_);
-    for (const rules::Hit& h : d.hits) put(alert_json(o, d, h));
+    // Weighted phrases add up per flow, as in the daemon.
+    rules::FlowScore& score = flow_scores_[o.flow_id];
+    alerts(o, score);
+    if (auto term = rules_->search_term(o)) alerts(*term, score);
   }
-  void on_flow_end(const inspect::FlowSummary& f) override { put(inspect::to_eve_json(f)); }
+  void on_flow_end(const inspect::FlowSummary& f) override {
+    flow_scores_.erase(f.flow_id);
+    put(inspect::to_eve_json(f));
+  }
 
  private:
+  void alerts(const Observation& o, rules::FlowScore& score) {
+    rules::Decision d = rules_->decide(o, group_, scratch_, &score);
+    for (const rules::Hit& h : d.hits) put(to_eve_alert(o, d, h));
+  }
   void put(const std::string& line) {
     if (line.empty()) return;
     std::fwrite(line.data(), 1, line.size(), out_);
@@ -139,6 +117,7 @@ class EveWriter final : public inspect::ObservationSink {
   std::shared_ptr<const rules::RuleSnapshot> rules_;
   std::string group_;
   rules::RuleSnapshot::Scratch scratch_;
+  std::unordered_map<std::uint64_t, rules::FlowScore> flow_scores_;
 };
 
 // Loads --rules once for the whole run; nullptr (after one error line) on failure.

@@ -96,12 +96,21 @@ Decision decide(const rules::RuleSnapshot& snap, rules::RuleSnapshot::Scratch& s
   url.kind = inspect::ObservationKind::HttpUrl;
   url.value = in.target;
   url.http_host = in.host;
-  Decision u = snap.decide(url, group, scratch);
-  // Report the stronger of the two decisions, with every hit of both.
-  Decision& strong = verdict_rank(u.verdict) > verdict_rank(d.verdict) ? u : d;
-  Decision& weak = &strong == &u ? d : u;
-  for (Hit& h : weak.hits) strong.hits.push_back(std::move(h));
-  return std::move(strong);
+  std::vector<Decision> parts;
+  parts.push_back(std::move(d));
+  parts.push_back(snap.decide(url, group, scratch));
+  if (auto term = snap.search_term(url)) parts.push_back(snap.decide(*term, group, scratch));
+  // Report the strongest decision, with every hit of all of them.
+  std::size_t strong = 0;
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    if (verdict_rank(parts[i].verdict) > verdict_rank(parts[strong].verdict)) strong = i;
+  }
+  Decision out = std::move(parts[strong]);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i == strong) continue;
+    for (Hit& h : parts[i].hits) out.hits.push_back(std::move(h));
+  }
+  return out;
 }
 
 void print_json(const std::string& input, const Decision& d) {

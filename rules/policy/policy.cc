@@ -139,7 +139,8 @@ ListSpec parse_list(const std::string& root, const std::string& file, const toml
 }
 
 Policy parse_policy(const std::string& root, const std::string& file, const toml::table& doc) {
-  check_keys(file, doc, {"default_group", "list", "statutory", "group", "entry"}, "policy.toml");
+  check_keys(file, doc, {"default_group", "list", "statutory", "group", "entry", "search_engine"},
+             "policy.toml");
   Policy p;
   p.root = root;
   if (const toml::node* n = doc.get("default_group")) {
@@ -216,6 +217,29 @@ Policy parse_policy(const std::string& root, const std::string& file, const toml
     e.by = get_string(file, t, "by", false, node);
     p.manual.push_back(std::move(e));
   });
+  each_table("search_engine", [&](const toml::table& t, const toml::node& node) {
+    check_keys(file, t, {"name", "host", "path", "parameter"}, "[[search_engine]]");
+    SearchEngine e;
+    e.name = get_string(file, t, "name", true, node);
+    e.host_suffix = get_string(file, t, "host", true, node);
+    e.path_prefix = get_string(file, t, "path", false, node);
+    e.parameter = get_string(file, t, "parameter", true, node);
+    std::string why;
+    std::string host = e.host_suffix;
+    const bool any_suffix = !host.empty() && host.back() == '.';
+    if (any_suffix) host.pop_back();
+    auto normal = normalise_domain(host, why);
+    if (!normal) fail(file, *t.get("host"), "invalid host '" + e.host_suffix + "': " + why);
+    e.host_suffix = *normal + (any_suffix ? "." : "");
+    if (!e.path_prefix.empty() && e.path_prefix.front() != '/') {
+      fail(file, *t.get("path"), "'path' must start with '/'");
+    }
+    if (e.parameter.empty() || e.parameter.find_first_of("&=# ") != std::string::npos) {
+      fail(file, *t.get("parameter"), "'parameter' must be a query parameter name");
+    }
+    p.search_engines.push_back(std::move(e));
+  });
+  for (const SearchEngine& e : default_search_engines()) p.search_engines.push_back(e);
   if (p.groups.empty()) p.groups.push_back(GroupPolicy{p.default_group, {}, 50});
   bool found = false;
   for (const GroupPolicy& g : p.groups) found = found || g.name == p.default_group;
@@ -256,6 +280,7 @@ Policy ut1_policy(const std::string& dir, std::string& error) {
     }
   }
   p.groups.push_back(GroupPolicy{p.default_group, {}, 50});
+  p.search_engines = default_search_engines();
   return p;
 }
 

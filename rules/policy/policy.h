@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/normalize/search_terms.h"
 #include "rules/taxonomy.h"
 
 namespace vigil::rules {
@@ -65,6 +66,9 @@ struct Policy {
   std::vector<ListSpec> lists;
   std::vector<GroupPolicy> groups;
   std::vector<ManualEntry> manual;
+  // The built-in engines (default_search_engines()) plus the provider's own
+  // [[search_engine]] tables, which are tried first.
+  std::vector<SearchEngine> search_engines;
   std::string default_group = "default";
   bool ut1_tree = false;  // read as a bare category tree
 };

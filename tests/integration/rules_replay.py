@@ -23,6 +23,9 @@ EXPECTED = {
     ("http", "/form", "test url list", "www.example.com/form", "block"),
     ("http", "/search?q=first+words", "test keywords", "first words", "alert"),
     ("http", "/chunked", "test keywords", "chunked", "alert"),
+    # The same request's search term, as its own observation (policy.toml
+    # declares www.example.com/search?q= a search engine).
+    ("http", "search_term:first words", "test keywords", "first words", "alert"),
 }
 NOT_EXPECTED_VALUES = {"split.example.com", "tunnel.example.com", "www.example.com"}
 
@@ -45,6 +48,8 @@ def main():
             a = ev["alert"]
             value = (ev.get("dns", {}).get("rrname") or ev.get("tls", {}).get("sni")
                      or ev.get("quic", {}).get("sni") or ev.get("http", {}).get("url"))
+            if a["observation"] == "search_term":
+                value = "search_term:" + ev["http"]["search_term"]
             seen.add((case, value, a["list"], a["signature"].split(": ", 1)[1], a["action"]))
             if value in NOT_EXPECTED_VALUES:
                 print("UNEXPECTED alert for %s: %s" % (value, a["signature"]))

@@ -208,16 +208,117 @@ TEST_F(SnapshotTest, SearchTermsAreMatchedAsTheirOwnKind) {
   std::string error;
   auto s = build(error);
   ASSERT_TRUE(s) << error;
-  Decision d = url(*s, "www.google.co.uk", "/search?q=how+to+become+an+extremist&hl=en");
+  inspect::Observation o;
+  o.kind = inspect::ObservationKind::HttpUrl;
+  o.http_host = "www.google.co.uk";
+  o.value = "/search?q=%C3%BCber+how+to+become+an+extr%65mist&hl=en";
+  o.flow_id = 7;
+  auto term = s->search_term(o);
+  ASSERT_TRUE(term);
+  EXPECT_EQ(term->kind, inspect::ObservationKind::SearchTerm);
+  EXPECT_EQ(term->value, "über how to become an extremist");
+  EXPECT_EQ(term->search_engine, "google");
+  EXPECT_EQ(term->http_url, o.value);
+  EXPECT_EQ(term->flow_id, 7U);
+  s->prepare(scratch_);
+  Decision d = s->decide(*term, "", scratch_);
   EXPECT_EQ(d.verdict, Verdict::Alert);
-  bool search_hit = false;
+  ASSERT_FALSE(d.hits.empty());
   for (const Hit& h : d.hits) {
-    if (h.kind == HitKind::SearchTerm) {
-      search_hit = true;
-      EXPECT_EQ(h.search_term, "how to become an extremist");
-    }
+    EXPECT_EQ(h.kind, HitKind::SearchTerm);
+    EXPECT_EQ(h.observation, inspect::ObservationKind::SearchTerm);
+    EXPECT_EQ(h.search_term, "über how to become an extremist");
   }
-  EXPECT_TRUE(search_hit);
+  // Not a search: no term.
+  o.http_host = "www.example.com";
+  EXPECT_FALSE(s->search_term(o));
+}
+
+TEST_F(SnapshotTest, ProviderSearchEnginesComeFromPolicy) {
+  standard_tree();
+  std::ofstream(dir_ / "policy.toml", std::ios::app) << R"(
+[[search_engine]]
+name = "library catalogue"
+host = "catalogue.college.example"
+path = "/find"
+parameter = "terms"
+)";
+  std::string error;
+  auto s = build(error);
+  ASSERT_TRUE(s) << error;
+  inspect::Observation o;
+  o.kind = inspect::ObservationKind::HttpUrl;
+  o.http_host = "catalogue.college.example";
+  o.value = "/find?terms=extremist+leaflets";
+  auto term = s->search_term(o);
+  ASSERT_TRUE(term);
+  EXPECT_EQ(term->value, "extremist leaflets");
+  EXPECT_EQ(term->search_engine, "library catalogue");
+  o.value = "/browse?terms=extremist";  // wrong path
+  EXPECT_FALSE(s->search_term(o));
+}
+
+TEST_F(SnapshotTest, BadSearchEngineIsAnErrorWithFileAndLine) {
+  standard_tree();
+  std::ofstream(dir_ / "policy.toml", std::ios::app) << R"(
+[[search_engine]]
+name = "broken"
+host = "search.example"
+parameter = "q=1"
+)";
+  std::string error;
+  EXPECT_FALSE(build(error));
+  EXPECT_NE(error.find("policy.toml:"), std::string::npos) << error;
+  EXPECT_NE(error.find("'parameter' must be a query parameter name"), std::string::npos) << error;
+}
+
+TEST_F(SnapshotTest, PlainHttpTextIsScannedForPhrases) {
+  standard_tree();
+  std::string error;
+  auto s = build(error);
+  ASSERT_TRUE(s) << error;
+  s->prepare(scratch_);
+  inspect::Observation o;
+  o.kind = inspect::ObservationKind::HttpText;
+  o.value = "Breaking news: a FIGHT with a w3apon outside the station";
+  Decision d = s->decide(o, "", scratch_);
+  EXPECT_EQ(d.verdict, Verdict::Block) << d.reason;
+  EXPECT_EQ(d.phrase_score, 55);
+  for (const Hit& h : d.hits) EXPECT_EQ(h.observation, inspect::ObservationKind::HttpText);
+}
+
+TEST_F(SnapshotTest, WeightedPhrasesAddUpAcrossAFlowEachOnce) {
+  standard_tree();
+  std::string error;
+  auto s = build(error);
+  ASSERT_TRUE(s) << error;
+  s->prepare(scratch_);
+  inspect::Observation o;
+  o.kind = inspect::ObservationKind::HttpText;
+  FlowScore flow;
+  // 30: below the learners' limit of 50, logged.
+  o.value = "a fight broke out";
+  Decision d = s->decide(o, "", scratch_, &flow);
+  EXPECT_EQ(d.verdict, Verdict::Log);
+  EXPECT_EQ(flow.total, 30);
+  // The same phrase again in the same flow adds nothing (singular mode).
+  o.value = "another fight";
+  d = s->decide(o, "", scratch_, &flow);
+  EXPECT_EQ(d.verdict, Verdict::Log);
+  EXPECT_EQ(flow.total, 30);
+  // A new phrase brings the flow to 55: now the phrases act.
+  o.value = "someone had a weapon";
+  d = s->decide(o, "", scratch_, &flow);
+  EXPECT_EQ(d.verdict, Verdict::Block) << d.reason;
+  EXPECT_EQ(d.phrase_score, 55);
+  EXPECT_NE(d.reason.find("phrase score in this flow 55 of limit 50"), std::string::npos)
+      << d.reason;
+  // Without a flow, the same text alone stays below the limit.
+  EXPECT_EQ(s->decide(o, "", scratch_).verdict, Verdict::Log);
+  // Staff have a limit of 100: the same flow total does not act for them.
+  FlowScore staff;
+  o.value = "a fight with a weapon";
+  EXPECT_EQ(s->decide(o, "staff", scratch_, &staff).verdict, Verdict::Log);
 }
 
 TEST_F(SnapshotTest, WeightedPhrasesOnlyActAtTheNaughtinessLimit) {
