@@ -601,9 +601,14 @@ Decision RuleSnapshot::decide(const inspect::Observation& obs, std::string_view 
     case inspect::ObservationKind::DnsAnswer:
       break;
   }
+  // A hit on page text names the page (host and URL), not the text: page
+  // text can be long and personal, and the entry says what matched.
+  const std::string value = obs.kind == inspect::ObservationKind::HttpText
+                                ? obs.http_host + obs.http_url
+                                : obs.value;
   for (Hit& h : hits) {
     h.observation = obs.kind;
-    h.value = obs.value;
+    h.value = value;
     h.client = obs.client.to_string();
     h.ts_us = obs.ts_us;
     h.flow_id = obs.flow_id;

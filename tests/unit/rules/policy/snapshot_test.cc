@@ -281,10 +281,16 @@ TEST_F(SnapshotTest, PlainHttpTextIsScannedForPhrases) {
   inspect::Observation o;
   o.kind = inspect::ObservationKind::HttpText;
   o.value = "Breaking news: a FIGHT with a w3apon outside the station";
+  o.http_host = "news.example";
+  o.http_url = "/today";
   Decision d = s->decide(o, "", scratch_);
   EXPECT_EQ(d.verdict, Verdict::Block) << d.reason;
   EXPECT_EQ(d.phrase_score, 55);
-  for (const Hit& h : d.hits) EXPECT_EQ(h.observation, inspect::ObservationKind::HttpText);
+  ASSERT_EQ(d.hits.size(), 2U);
+  for (const Hit& h : d.hits) {
+    EXPECT_EQ(h.observation, inspect::ObservationKind::HttpText);
+    EXPECT_EQ(h.value, "news.example/today");  // the page, not its text
+  }
 }
 
 TEST_F(SnapshotTest, WeightedPhrasesAddUpAcrossAFlowEachOnce) {
