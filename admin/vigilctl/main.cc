@@ -2,11 +2,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "admin/vigilctl/config_command.h"
 #include "admin/vigilctl/extract_command.h"
 #include "admin/vigilctl/rules_command.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"vigilctl: Vigil's command line (extraction, rules, store, reports)"};
+  CLI::App app{"vigilctl: Vigil's command line (extraction, rules, configuration, store, reports)"};
   app.require_subcommand(1);
 
   vigil::admin::ExtractOptions ex;
@@ -52,6 +53,15 @@ int main(int argc, char** argv) {
   test->add_flag("--json", ro.json, "One JSON object per input");
   test->add_option("input", ro.inputs, "Host names, URLs or text")->required();
 
+  vigil::config::CliOptions co;
+  CLI::App* config = app.add_subcommand("config", "Show and check the configuration file");
+  config->require_subcommand(1);
+  CLI::App* config_example = config->add_subcommand(
+      "example", "Print the commented example configuration (systemd/vigil.toml)");
+  CLI::App* config_check =
+      config->add_subcommand("check", "Load a configuration file and report every bad key");
+  vigil::config::add_cli_options(*config_check, co, /*config_required=*/true);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -74,5 +84,7 @@ int main(int argc, char** argv) {
   }
   if (check->parsed()) return vigil::admin::run_rules_check(ro);
   if (test->parsed()) return vigil::admin::run_rules_test(ro);
+  if (config_example->parsed()) return vigil::admin::run_config_example();
+  if (config_check->parsed()) return vigil::admin::run_config_check(co);
   return 0;
 }
