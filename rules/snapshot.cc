@@ -209,7 +209,8 @@ const std::vector<LoadedList>& RuleSnapshot::lists() const noexcept { return imp
 const SnapshotStats& RuleSnapshot::stats() const noexcept { return impl_->stats; }
 const Policy& RuleSnapshot::policy() const noexcept { return impl_->policy; }
 
-std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, std::string& error) {
+std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, std::string& error,
+                                                        const SnapshotLimits& limits) {
   auto start = std::chrono::steady_clock::now();
   std::shared_ptr<RuleSnapshot> snap(new RuleSnapshot());
   Impl& s = *snap->impl_;
@@ -380,7 +381,7 @@ std::shared_ptr<const RuleSnapshot> RuleSnapshot::build(const Policy& policy, st
                      std::unique_ptr<KeywordMatcher>& out) {
     if (patterns.empty()) return true;
     KeywordMatcher::CompileError ce;
-    out = KeywordMatcher::compile(patterns, ce);
+    out = KeywordMatcher::compile(patterns, ce, {limits.compile_time, limits.compile_memory_bytes});
     if (out) return true;
     if (ce.pattern_index < origin.size()) {
       const auto& [list, line] = origin[ce.pattern_index];
@@ -603,9 +604,8 @@ Decision RuleSnapshot::decide(const inspect::Observation& obs, std::string_view 
   }
   // A hit on page text names the page (host and URL), not the text: page
   // text can be long and personal, and the entry says what matched.
-  const std::string value = obs.kind == inspect::ObservationKind::HttpText
-                                ? obs.http_host + obs.http_url
-                                : obs.value;
+  const std::string value =
+      obs.kind == inspect::ObservationKind::HttpText ? obs.http_host + obs.http_url : obs.value;
   for (Hit& h : hits) {
     h.observation = obs.kind;
     h.value = value;

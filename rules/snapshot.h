@@ -48,6 +48,15 @@ struct SnapshotStats {
   std::size_t memory_bytes = 0;  // domain indexes and Hyperscan databases
 };
 
+// Bounds on building one snapshot. Each Hyperscan database is compiled in
+// a child process held to these (see KeywordCompileLimits); the domain
+// index and lists are bounded by the list limits and the 253-byte name
+// rule. Zero means unbounded (and compiles in process).
+struct SnapshotLimits {
+  std::chrono::milliseconds compile_time{std::chrono::seconds(120)};
+  std::size_t compile_memory_bytes = std::size_t{1024} << 20;
+};
+
 class RuleSnapshot {
  public:
   class Scratch {
@@ -65,7 +74,8 @@ class RuleSnapshot {
 
   // Loads and compiles every list. On failure returns nullptr and sets
   // `error` to "file:line: message"; the caller keeps its previous snapshot.
-  static std::shared_ptr<const RuleSnapshot> build(const Policy& policy, std::string& error);
+  static std::shared_ptr<const RuleSnapshot> build(const Policy& policy, std::string& error,
+                                                   const SnapshotLimits& limits = {});
   ~RuleSnapshot();
 
   // Prepares a worker's scratch for this snapshot (call after each publish).

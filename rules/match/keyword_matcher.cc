@@ -1,9 +1,18 @@
 #include "rules/match/keyword_matcher.h"
 
+#include <fcntl.h>
 #include <hs.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <climits>
+#include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -230,6 +239,221 @@ int on_hs_match(unsigned int index, unsigned long long from, unsigned long long 
   return 0;
 }
 
+// --- Bounded compile: the databases are built in a forked child. ---
+
+// The child's answer on the pipe: 'O', then per database (bytes, UTF-8) a
+// 64-bit length (0: none) and hs_serialize_database() bytes; or 'E', the
+// 64-bit failing pattern index (in the caller's vector, SIZE_MAX if none),
+// then the message to the end.
+void put_u64(std::string& out, std::uint64_t v) { out.append(reinterpret_cast<char*>(&v), 8); }
+
+bool get_u64(std::string_view& in, std::uint64_t& v) {
+  if (in.size() < 8) return false;
+  std::memcpy(&v, in.data(), 8);
+  in.remove_prefix(8);
+  return true;
+}
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// Virtual data size of this process (VmData, bytes), or 0 when unknown.
+std::size_t data_size_now() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  unsigned long long kb = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmData: %llu kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return static_cast<std::size_t>(kb) * 1024;
+}
+
+[[noreturn]] void compile_in_child(int fd, Group& bytes, Group& utf8,
+                                   const std::vector<KeywordMatcher::Check>& checks,
+                                   std::size_t memory_bytes) {
+  if (memory_bytes > 0) {
+    // The kernel enforces the memory bound: the data segment may grow by
+    // `memory_bytes` beyond what the parent already had (brk and private
+    // mappings both count), so the compile's own allocations fail past it.
+    const std::size_t base = data_size_now();
+    if (base > 0) {
+      rlimit r{};
+      r.rlim_cur = r.rlim_max = base + memory_bytes;
+      ::setrlimit(RLIMIT_DATA, &r);
+    }
+  }
+  KeywordMatcher::CompileError error;
+  hs_database_t* dbs[2] = {nullptr, nullptr};
+  Group* groups[2] = {&bytes, &utf8};
+  const unsigned modes[2] = {0, HS_FLAG_UTF8 | HS_FLAG_UCP};
+  std::string out;
+  bool ok = true;
+  for (int i = 0; i < 2 && ok; ++i) {
+    if (groups[i]->expressions.empty()) continue;
+    dbs[i] = compile_group(*groups[i], modes[i], checks, error);
+    ok = dbs[i] != nullptr;
+  }
+  if (!ok) {
+    out = "E";
+    put_u64(out, error.pattern_index);
+    out += error.message;
+  } else {
+    out = "O";
+    for (hs_database_t* db : dbs) {
+      char* data = nullptr;
+      std::size_t size = 0;
+      if (db != nullptr && hs_serialize_database(db, &data, &size) != HS_SUCCESS) _exit(3);
+      put_u64(out, size);
+      out.append(data != nullptr ? data : "", size);
+      std::free(data);
+    }
+  }
+  _exit(write_all(fd, out) ? 0 : 4);
+}
+
+// Private resident memory of process `pid` (bytes, from smaps_rollup), or 0.
+// For a forked child this is what it allocated and wrote, plus any page the
+// parent has rewritten since the fork (then the child's copy is its own):
+// an upper bound on the compile's memory.
+std::size_t private_memory(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/smaps_rollup", static_cast<int>(pid));
+  std::FILE* f = std::fopen(path, "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  unsigned long long total = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    unsigned long long kb = 0;
+    if (std::sscanf(line, "Private_Dirty: %llu kB", &kb) == 1 ||
+        std::sscanf(line, "Private_Clean: %llu kB", &kb) == 1) {
+      total += kb;
+    }
+  }
+  std::fclose(f);
+  return static_cast<std::size_t>(total) * 1024;
+}
+
+std::string megabytes(std::size_t bytes) {
+  return std::to_string((bytes + (1U << 20) - 1) >> 20) + " MB";
+}
+
+// Runs compile_in_child() and takes its databases back. False with `error`
+// set when the compile failed, overran a limit or the child died.
+bool compile_isolated(Group& bytes, Group& utf8, const std::vector<KeywordMatcher::Check>& checks,
+                      const KeywordMatcher::CompileLimits& limits, hs_database_t*& ascii_db,
+                      hs_database_t*& utf8_db, KeywordMatcher::CompileError& error) {
+  error.pattern_index = SIZE_MAX;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    error.message = std::string("keyword database: pipe: ") + std::strerror(errno);
+    return false;
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    error.message = std::string("keyword database: fork: ") + std::strerror(errno);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return false;
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    compile_in_child(fds[1], bytes, utf8, checks, limits.memory_bytes);
+  }
+  ::close(fds[1]);
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  std::string reply;
+  std::string killed;  // why the child was stopped
+  char buf[1 << 16];
+  for (;;) {
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = ::poll(&p, 1, 25);
+    if (ready > 0) {
+      const ssize_t n = ::read(fds[0], buf, sizeof buf);
+      if (n > 0) {
+        reply.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n == 0 || errno != EINTR) break;  // end of the reply (or a broken pipe)
+      continue;
+    }
+    if (ready < 0 && errno != EINTR) break;
+    const auto elapsed = Clock::now() - start;
+    if (limits.time.count() > 0 && elapsed > limits.time) {
+      killed = "took longer than " + std::to_string(limits.time.count()) + " ms";
+      break;
+    }
+    // The kernel's RLIMIT_DATA stops a plain build's allocator; an
+    // allocator that reserved its address space up front (AddressSanitizer's)
+    // is only stopped by watching what the child actually uses.
+    if (limits.memory_bytes > 0 && private_memory(pid) > limits.memory_bytes) {
+      killed = "needed more than " + megabytes(limits.memory_bytes) + " of memory";
+      break;
+    }
+  }
+  ::close(fds[0]);
+  if (!killed.empty()) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!killed.empty()) {
+    error.message = "keyword database: compile stopped: it " + killed;
+    return false;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    error.message = "keyword database: the compile process ended with ";
+    error.message += WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                         : "status " + std::to_string(WEXITSTATUS(status));
+    if (limits.memory_bytes > 0) {
+      error.message += " (memory limit " + megabytes(limits.memory_bytes) + ": likely reached)";
+    }
+    return false;
+  }
+  std::string_view in = reply;
+  if (in.empty()) {
+    error.message = "keyword database: no reply from the compile process";
+    return false;
+  }
+  const char tag = in.front();
+  in.remove_prefix(1);
+  if (tag == 'E') {
+    std::uint64_t index = 0;
+    if (!get_u64(in, index)) index = SIZE_MAX;
+    error.pattern_index = static_cast<std::size_t>(index);
+    error.message = std::string(in);
+    if (error.message.find("Unable to allocate memory") != std::string::npos &&
+        limits.memory_bytes > 0) {
+      error.message = "keyword database: compile stopped: it needed more than " +
+                      megabytes(limits.memory_bytes) + " of memory";
+    }
+    return false;
+  }
+  hs_database_t** outs[2] = {&ascii_db, &utf8_db};
+  for (hs_database_t** out : outs) {
+    std::uint64_t size = 0;
+    if (tag != 'O' || !get_u64(in, size) || size > in.size()) {
+      error.message = "keyword database: malformed reply from the compile process";
+      return false;
+    }
+    if (size > 0 &&
+        hs_deserialize_database(in.data(), static_cast<std::size_t>(size), out) != HS_SUCCESS) {
+      error.message = "keyword database: could not load the compiled database";
+      return false;
+    }
+    in.remove_prefix(static_cast<std::size_t>(size));
+  }
+  return true;
+}
+
 }  // namespace
 
 KeywordMatcher::Scratch::Scratch() = default;
@@ -246,7 +470,8 @@ KeywordMatcher::Scratch& KeywordMatcher::Scratch::operator=(Scratch&& o) noexcep
 }
 
 std::unique_ptr<KeywordMatcher> KeywordMatcher::compile(const std::vector<KeywordPattern>& patterns,
-                                                        CompileError& error) {
+                                                        CompileError& error,
+                                                        const CompileLimits& limits) {
   error = {};
   if (patterns.empty()) {
     error.pattern_index = SIZE_MAX;
@@ -308,6 +533,15 @@ std::unique_ptr<KeywordMatcher> KeywordMatcher::compile(const std::vector<Keywor
     m->checks_.push_back(c);
   }
 
+  if (limits.bounded()) {
+    hs_database_t* a = nullptr;
+    hs_database_t* u = nullptr;
+    const bool ok = compile_isolated(bytes, utf8, m->checks_, limits, a, u, error);
+    m->ascii_db_ = a;
+    m->utf8_db_ = u;
+    if (!ok) return nullptr;  // ~KeywordMatcher frees whichever was loaded
+    return m;
+  }
   if (!bytes.expressions.empty()) {
     m->ascii_db_ = compile_group(bytes, 0, m->checks_, error);
     if (m->ascii_db_ == nullptr) return nullptr;

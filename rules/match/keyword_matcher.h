@@ -3,6 +3,7 @@
 // one compiled block-mode database per rule snapshot, read-only and shared;
 // one Scratch per worker thread. The Hyperscan headers stay in the .cc.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,6 +21,17 @@ struct KeywordPattern {
   bool word_start = false;     // literal: \b before
   bool word_end = false;       // literal: \b after
   unsigned edit_distance = 0;  // approximate matching (Hyperscan HS_EXT_FLAG_EDIT_DISTANCE)
+};
+
+// Bounds on one compile. When either is set, the child that compiles is
+// killed past `time`, and its allocations fail once its data segment has
+// grown by `memory_bytes` (RLIMIT_DATA); compile() then fails with a message
+// naming the limit. The caller's process (the daemon, with its packet
+// workers) never holds a runaway compile.
+struct KeywordCompileLimits {
+  std::chrono::milliseconds time{0};  // 0: no limit
+  std::size_t memory_bytes = 0;       // 0: no limit
+  [[nodiscard]] bool bounded() const noexcept { return time.count() > 0 || memory_bytes > 0; }
 };
 
 class KeywordMatcher {
@@ -54,8 +66,15 @@ class KeywordMatcher {
   static constexpr std::size_t kMaxPatterns = 100000;  // per database
   static constexpr std::size_t kMaxExpression = 1024;  // bytes
   static constexpr unsigned kMaxEditDistance = 2;
+  //
+  // Hyperscan's compile time and memory grow with the patterns in ways a
+  // count limit does not bound (edit distance, large regex repeats). With
+  // non-zero `limits`, the databases are compiled in a forked child process
+  // and handed back serialised (see CompileLimits).
+  using CompileLimits = KeywordCompileLimits;
   static std::unique_ptr<KeywordMatcher> compile(const std::vector<KeywordPattern>& patterns,
-                                                 CompileError& error);
+                                                 CompileError& error,
+                                                 const CompileLimits& limits = {});
   ~KeywordMatcher();
 
   // Allocates or grows `scratch` for this database (once per worker and snapshot).

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <utility>
@@ -227,4 +228,70 @@ TEST(KeywordMatcher, OneScratchServesTwoSnapshots) {
 }
 
 }  // namespace
+// A pattern set whose compile takes seconds and hundreds of MB: many long
+// words with edit distance 2.
+std::vector<KeywordPattern> heavy_patterns() {
+  std::vector<KeywordPattern> v;
+  std::uint64_t x = 88172645463325252ULL;
+  for (std::uint32_t i = 0; i < 400; ++i) {
+    std::string w;
+    for (int k = 0; k < 14; ++k) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      w += static_cast<char>('a' + x % 26);
+    }
+    KeywordPattern p = lit(w, i);
+    p.edit_distance = 2;
+    v.push_back(p);
+  }
+  return v;
+}
+
+TEST(KeywordMatcher, BoundedCompileInAChildMatchesLikeInProcess) {
+  std::vector<KeywordPattern> patterns = {lit("casino", 1), lit("собака", 2), lit("extremist", 3)};
+  patterns[2].edit_distance = 1;
+  KeywordMatcher::CompileLimits limits;
+  limits.time = std::chrono::seconds(60);
+  limits.memory_bytes = std::size_t{512} << 20;
+  KeywordMatcher::CompileError err;
+  Compiled c;
+  c.m = KeywordMatcher::compile(patterns, err, limits);
+  ASSERT_NE(c.m, nullptr) << err.message;
+  ASSERT_TRUE(c.m->prepare(c.scratch));
+  EXPECT_THAT(c.ids("a CASINO, a Собака and an extremst"), UnorderedElementsAre(1U, 2U, 3U));
+  EXPECT_GT(c.m->database_bytes(), 0U);
+}
+
+TEST(KeywordMatcher, BoundedCompileReportsTheFailingPattern) {
+  KeywordPattern bad = lit("(unclosed", 3);
+  bad.literal = false;
+  KeywordMatcher::CompileLimits limits;
+  limits.time = std::chrono::seconds(60);
+  KeywordMatcher::CompileError err;
+  EXPECT_EQ(KeywordMatcher::compile({lit("a", 1), lit("b", 2), bad}, err, limits), nullptr);
+  EXPECT_EQ(err.pattern_index, 2U);
+  EXPECT_THAT(err.message, HasSubstr("pattern 2 (id 3)"));
+}
+
+TEST(KeywordMatcher, CompileOverItsTimeLimitIsStopped) {
+  KeywordMatcher::CompileLimits limits;
+  limits.time = std::chrono::milliseconds(100);
+  KeywordMatcher::CompileError err;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(KeywordMatcher::compile(heavy_patterns(), err, limits), nullptr);
+  EXPECT_THAT(err.message, HasSubstr("took longer than 100 ms"));
+  // Stopped near the limit, not run to the end (generous: shared CI machines).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
+TEST(KeywordMatcher, CompileOverItsMemoryLimitIsStopped) {
+  KeywordMatcher::CompileLimits limits;
+  limits.memory_bytes = std::size_t{16} << 20;
+  limits.time = std::chrono::seconds(120);
+  KeywordMatcher::CompileError err;
+  EXPECT_EQ(KeywordMatcher::compile(heavy_patterns(), err, limits), nullptr);
+  EXPECT_THAT(err.message, HasSubstr("16 MB"));
+}
+
 }  // namespace vigil::rules
