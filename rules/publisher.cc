@@ -4,11 +4,11 @@
 
 namespace vigil::rules {
 
-ReloadResult SnapshotPublisher::reload(const std::string& dir) {
+ReloadResult SnapshotPublisher::reload(const std::string& dir, const SnapshotLimits& limits) {
   auto start = std::chrono::steady_clock::now();
   ReloadResult r;
   std::shared_ptr<const RuleSnapshot> snap;
-  if (auto policy = load_policy(dir, r.error)) snap = RuleSnapshot::build(*policy, r.error);
+  if (auto policy = load_policy(dir, r.error)) snap = RuleSnapshot::build(*policy, r.error, limits);
   r.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  start);
   if (snap) {

@@ -29,8 +29,8 @@ class SnapshotPublisher {
   SnapshotPublisher(const SnapshotPublisher&) = delete;
   SnapshotPublisher& operator=(const SnapshotPublisher&) = delete;
 
-  // Loads `dir` and, if it compiles, publishes it.
-  ReloadResult reload(const std::string& dir);
+  // Loads `dir` and, if it compiles within `limits`, publishes it.
+  ReloadResult reload(const std::string& dir, const SnapshotLimits& limits = {});
 
   // The running snapshot (nullptr before the first successful reload).
   [[nodiscard]] std::shared_ptr<const RuleSnapshot> current() const noexcept {

@@ -1,0 +1,229 @@
+#include "daemon/pipeline/pipeline.h"
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "daemon/pipeline/frame_hash.h"
+#include "daemon/pipeline/packet_ring.h"
+
+namespace vigil::daemon {
+
+namespace {
+
+constexpr std::size_t kBatch = 256;           // frames per ring per turn
+constexpr std::uint64_t kReportEvery = 4096;  // frames between counter reports
+constexpr auto kIdleWait = std::chrono::milliseconds(50);
+
+// Counters one producer writes and anyone reads.
+struct alignas(64) RingCounters {
+  std::atomic<std::uint64_t> queued{0};
+  std::atomic<std::uint64_t> dropped{0};
+};
+
+}  // namespace
+
+class Pipeline::Worker final : public inspect::ObservationSink {
+ public:
+  Worker(const PipelineOptions& options, const rules::SnapshotPublisher& rules,
+         const AttributionSource& identity, PipelineSink& sink)
+      : rules_(rules), identity_(identity), sink_(sink), counters_(options.producers) {
+    rings_.reserve(options.producers);
+    for (std::size_t i = 0; i < options.producers; ++i) {
+      rings_.push_back(std::make_unique<PacketRing>(options.ring_bytes));
+    }
+    inspector_ = std::make_unique<inspect::Inspector>(options.inspector, *this);
+  }
+
+  void start() {
+    thread_ = std::thread([this] { run(); });
+  }
+
+  void finish() {
+    for (auto& r : rings_) r->close();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  bool offer(std::size_t producer, std::uint32_t link, std::uint64_t ts_us, inspect::Bytes frame,
+             bool wait) noexcept {
+    PacketRing& ring = *rings_[producer];
+    RingCounters& c = counters_[producer];
+    const bool ok = wait ? ring.push_wait(link, ts_us, frame) : ring.try_push(link, ts_us, frame);
+    // Only this producer writes these: a plain load and store is enough.
+    auto& n = ok ? c.queued : c.dropped;
+    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    return ok;
+  }
+
+  void add_stats(PipelineStats& s) const {
+    std::uint64_t drops = 0;
+    for (const RingCounters& c : counters_) {
+      s.frames_queued += c.queued.load(std::memory_order_relaxed);
+      drops += c.dropped.load(std::memory_order_relaxed);
+    }
+    s.queue_drops += drops;
+    s.worker_queue_drops.push_back(drops);
+    std::lock_guard lock(report_mutex_);
+    s.inspect.add(report_.inspect);
+    s.observations += report_.observations;
+    s.decisions += report_.decisions;
+    s.hits += report_.hits;
+    s.flows_ended += report_.flows_ended;
+    s.unattributed += report_.unattributed;
+    if (s.rules_generation == 0 || report_.rules_generation < s.rules_generation) {
+      s.rules_generation = report_.rules_generation;
+    }
+  }
+
+  // inspect::ObservationSink, on this worker's thread.
+  void on_observation(const inspect::Observation& obs) override {
+    const Attribution who = identity_.attribute(obs.client, obs.ts_us);
+    if (who.person_ref.empty()) ++local_.unattributed;
+    decide(obs, who);
+    if (snapshot_) {
+      if (auto term = snapshot_->search_term(obs)) decide(*term, who);
+    }
+  }
+
+  void on_flow_end(const inspect::FlowSummary& flow) override {
+    flow_scores_.erase(flow.flow_id);
+    ++local_.flows_ended;
+    sink_.on_flow_end(flow, identity_.attribute(flow.client, flow.last_ts_us));
+  }
+
+ private:
+  struct Report {
+    inspect::Counters inspect;
+    std::uint64_t observations = 0;
+    std::uint64_t decisions = 0;
+    std::uint64_t hits = 0;
+    std::uint64_t flows_ended = 0;
+    std::uint64_t unattributed = 0;
+    std::uint64_t rules_generation = 0;
+  };
+
+  void decide(const inspect::Observation& obs, const Attribution& who) {
+    ++local_.observations;
+    sink_.on_observation(obs, who);
+    if (!snapshot_) return;
+    rules::Decision d = snapshot_->decide(obs, who.group, scratch_, &flow_scores_[obs.flow_id]);
+    if (d.hits.empty()) return;
+    ++local_.decisions;
+    local_.hits += d.hits.size();
+    sink_.on_decision(obs, d, who);
+  }
+
+  // Picks up a newly published snapshot between batches.
+  void refresh_rules() {
+    const std::uint64_t gen = rules_.generation();
+    if (gen == generation_ && snapshot_) return;
+    auto snap = rules_.current();
+    if (!snap) return;
+    if (!snap->prepare(scratch_)) return;  // keep the old one (allocation failed)
+    snapshot_ = std::move(snap);
+    generation_ = gen;
+    local_.rules_generation = gen;
+  }
+
+  void report() {
+    std::lock_guard lock(report_mutex_);
+    report_ = local_;
+    report_.inspect = inspector_->counters();
+  }
+
+  void run() {
+    std::uint64_t since_report = 0;
+    for (;;) {
+      refresh_rules();
+      std::size_t n = 0;
+      for (auto& ring : rings_) {
+        n += ring->pop(
+            [this](std::uint32_t link, std::uint64_t ts_us, inspect::Bytes frame) {
+              inspector_->on_packet(static_cast<inspect::LinkType>(link), frame, ts_us);
+            },
+            kBatch);
+      }
+      since_report += n;
+      if (since_report >= kReportEvery) {
+        report();
+        since_report = 0;
+      }
+      if (n > 0) continue;
+      bool all_closed = true;
+      for (auto& ring : rings_) all_closed = all_closed && ring->closed_and_empty();
+      if (all_closed) break;
+      report();
+      since_report = 0;
+      rings_.front()->wait(kIdleWait);  // other rings are looked at every kIdleWait
+    }
+    inspector_->finish();
+    report();
+  }
+
+  const rules::SnapshotPublisher& rules_;
+  const AttributionSource& identity_;
+  PipelineSink& sink_;
+  std::vector<std::unique_ptr<PacketRing>> rings_;  // one per producer
+  std::vector<RingCounters> counters_;              // one per producer
+  std::unique_ptr<inspect::Inspector> inspector_;
+  std::shared_ptr<const rules::RuleSnapshot> snapshot_;
+  std::uint64_t generation_ = 0;
+  rules::RuleSnapshot::Scratch scratch_;
+  std::unordered_map<std::uint64_t, rules::FlowScore> flow_scores_;
+  Report local_;
+  mutable std::mutex report_mutex_;
+  Report report_;
+  std::thread thread_;
+};
+
+Pipeline::Pipeline(const PipelineOptions& options, const rules::SnapshotPublisher& rules,
+                   const AttributionSource& identity, PipelineSink& sink)
+    : options_(options) {
+  if (options_.workers == 0) options_.workers = 1;
+  if (options_.producers == 0) options_.producers = 1;
+  for (std::size_t i = 0; i < options_.workers; ++i) {
+    workers_.push_back(std::make_unique<Worker>(options_, rules, identity, sink));
+  }
+}
+
+Pipeline::~Pipeline() { finish(); }
+
+void Pipeline::start() {
+  if (started_) return;
+  started_ = true;
+  for (auto& w : workers_) w->start();
+}
+
+std::size_t Pipeline::pick(std::uint32_t link, inspect::Bytes frame) const noexcept {
+  const std::uint64_t h = frame_flow_hash(link, frame);
+  return static_cast<std::size_t>(h % workers_.size());
+}
+
+bool Pipeline::offer(std::size_t producer, std::uint32_t link, std::uint64_t ts_us,
+                     inspect::Bytes frame) noexcept {
+  if (producer >= options_.producers) return false;
+  return workers_[pick(link, frame)]->offer(producer, link, ts_us, frame, false);
+}
+
+bool Pipeline::offer_wait(std::size_t producer, std::uint32_t link, std::uint64_t ts_us,
+                          inspect::Bytes frame) noexcept {
+  if (producer >= options_.producers) return false;
+  return workers_[pick(link, frame)]->offer(producer, link, ts_us, frame, true);
+}
+
+void Pipeline::finish() {
+  if (finished_) return;
+  finished_ = true;
+  for (auto& w : workers_) w->finish();
+}
+
+PipelineStats Pipeline::stats() const {
+  PipelineStats s;
+  for (const auto& w : workers_) w->add_stats(s);
+  return s;
+}
+
+std::size_t Pipeline::workers() const noexcept { return workers_.size(); }
+
+}  // namespace vigil::daemon
