@@ -15,6 +15,10 @@
 #                  MANIFEST.tsv category in {web_apps, tls, quic, http, dns,
 #                  doh_dot_doq} AND link_type == "ether" (190 files; mergecap
 #                  cannot write mixed link types to one pcap), in MANIFEST order.
+#   http-text.pcap bench/http_text_pcap.py --size-mb 400 --seed 7: plain-HTTP
+#                  keep-alive connections with plain, gzip+chunked and brotli
+#                  HTML, gzip JSON, images, HEAD and 304 (page-text benchmark;
+#                  needs libbrotli1)
 #
 # Never write these into the repository.
 #
@@ -71,4 +75,17 @@ else
   mv -f "$tmp" "$webmix"
   trap - EXIT
   echo "       ${#sel[@]} captures merged (list: $OUT/webmix.files)"
+fi
+
+# --- http-text.pcap --------------------------------------------------------
+httptext=$OUT/http-text.pcap
+if [[ -s $httptext ]]; then
+  echo "keep   $httptext"
+else
+  echo "make   $httptext"
+  tmp=$httptext.part.$$
+  trap 'rm -f "$tmp"' EXIT
+  "$PYTHON" "$(dirname "$0")/http_text_pcap.py" --out "$tmp" --size-mb 400 --seed 7
+  mv -f "$tmp" "$httptext"
+  trap - EXIT
 fi

@@ -62,6 +62,20 @@ namespace vigil::inspect {
   X(GquicChlos, "quic.gquic_chlos")                      \
   X(HttpRequests, "http.requests")                       \
   X(HttpMalformed, "http.malformed")                     \
+  X(HttpResponses, "http.responses")                     \
+  X(HttpResponsesMalformed, "http.responses_malformed")  \
+  X(HttpTextBodies, "http.text_bodies")                  \
+  X(HttpBodiesSkipped, "http.bodies_skipped")            \
+  X(HttpFormPosts, "http.form_posts")                    \
+  X(HttpTextBytes, "http.text_bytes")                    \
+  X(HttpTextCapped, "http.text_capped")                  \
+  X(HttpTextCut, "http.text_cut")                        \
+  X(HttpTextMemoryFlushes, "http.text_memory_flushes")   \
+  X(HttpCodingUnsupported, "http.unsupported_encoding")  \
+  X(HttpDecodeErrors, "http.decode_errors")              \
+  X(HttpDecodeCapped, "http.decode_capped")              \
+  X(HttpDecodeBombs, "http.decode_bombs")                \
+  X(HttpDecodeNoMemory, "http.decode_no_memory")         \
   X(NdpiFlowsClassified, "ndpi.classified")              \
   X(NdpiFlowsGaveUp, "ndpi.gave_up")                     \
   X(Observations, "extract.observations")

@@ -11,6 +11,7 @@
 #include "inspect/flow/flow_table.h"
 #include "inspect/flow/tcp_reassembler.h"
 #include "inspect/http/http_request.h"
+#include "inspect/http/http_text.h"
 #include "inspect/quic/quic_initial.h"
 #include "inspect/tls/client_hello.h"
 
@@ -88,12 +89,14 @@ constexpr std::uint16_t kMaxQuicProbeDatagrams = 16;
 
 // What one direction of a TCP stream is believed to carry.
 enum class StreamMode : std::uint8_t {
-  Undecided,  // gathering the first bytes
-  Tls,        // gathering a ClientHello
-  Http,       // client side of HTTP/1.x
-  DnsTcp,     // length-prefixed DNS messages
-  Opaque,     // unknown: each new segment is checked for a ClientHello or a request
-  Done,       // nothing more to learn from this direction
+  Undecided,     // gathering the first bytes
+  Tls,           // gathering a ClientHello
+  Http,          // client side of HTTP/1.x
+  DnsTcp,        // length-prefixed DNS messages
+  Opaque,        // unknown: each new segment is checked for a ClientHello or a request
+  HttpResponse,  // server side of HTTP/1.x, read for page text
+  TextOnly,      // client side of HTTP past max_inspect_bytes: read for form posts only
+  Done,          // nothing more to learn from this direction
 };
 
 struct Direction {
@@ -118,7 +121,9 @@ struct FlowState {
   bool client_is_lo = true;     // SYN sender, else first sender
   bool cap_counted = false;
   bool rst = false;
-  bool ech = false;  // a ClientHello offered ECH/ESNI: its visible name may be a cover
+  bool ech = false;              // a ClientHello offered ECH/ESNI: its visible name may be a cover
+  std::int8_t http_client = -1;  // the direction that sent the first HTTP request
+  std::unique_ptr<HttpTextCollector> http_text;  // page text, when that is on
 };
 
 using Table = FlowTable<FlowState>;
@@ -138,6 +143,10 @@ struct Inspector::Impl {
     tcp_limits.max_held_bytes = c.tcp_max_held_bytes;
     tcp_limits.max_held_segments = c.tcp_max_held_segments;
     tcp_limits.shared = &held_budget;
+    http_budget.limit = c.http_text_max_memory;
+    http_limits.max_text_bytes = c.http_text_max_bytes;
+    http_limits.max_decoded_bytes = c.http_text_max_decoded_bytes;
+    http_limits.max_ratio = c.http_text_max_ratio;
   }
 
   void on_packet(LinkType link, Bytes frame, std::uint64_t ts_us) noexcept;
@@ -145,7 +154,11 @@ struct Inspector::Impl {
   void on_quic(Flow& flow, int d, Bytes payload) noexcept;
   void on_rdp_udp(Flow& flow, int d, Bytes payload) noexcept;
   void on_tcp(Flow& flow, int d, const DecodedPacket& pkt) noexcept;
+  void on_stream_data(Flow& flow, int d, Bytes data, bool gap) noexcept;
   void on_stream(Flow& flow, int d, Bytes data, bool gap) noexcept;
+  void feed_text(Flow& flow, int d, Bytes data, bool gap) noexcept;
+  bool start_text_at_response(Flow& flow, int d, Bytes data) noexcept;
+  void emit_texts(const Flow& flow) noexcept;
   void decide(Flow& flow, int d, bool gap) noexcept;
   void feed_tls(Flow& flow, int d) noexcept;
   void feed_dns_tcp(Flow& flow, int d) noexcept;
@@ -194,7 +207,7 @@ struct Inspector::Impl {
   struct StreamSink final : TcpStreamConsumer {
     StreamSink(Impl& i, Flow& f, int dir) : impl(i), flow(f), d(dir) {}
     void on_stream_data(Bytes data, bool gap_before) noexcept override {
-      impl.on_stream(flow, d, data, gap_before);
+      impl.on_stream_data(flow, d, data, gap_before);
     }
     Impl& impl;
     Flow& flow;
@@ -208,6 +221,9 @@ struct Inspector::Impl {
   // to it when they are destroyed.
   TcpReassembler::SharedBudget held_budget;
   TcpReassembler::Limits tcp_limits;
+  HttpMemoryBudget http_budget;  // also before `flows`, for the same reason
+  HttpTextLimits http_limits;
+  std::vector<HttpText> texts;  // scratch: text found by one call into a collector
   Decoder decoder;
   Table flows;
   std::unique_ptr<NdpiClassifier> ndpi;
@@ -386,11 +402,13 @@ void Inspector::Impl::on_tcp(Flow& flow, int d, const DecodedPacket& pkt) noexce
   if (pkt.tcp_flags & TcpReassembler::kFin) dir.fin = true;
 
   bool active = dir.mode != StreamMode::Done;
-  if (active && dir.reassembler.delivered_bytes() >= config.max_inspect_bytes) {
-    dir.mode = StreamMode::Done;
+  if (active && dir.mode != StreamMode::HttpResponse && dir.mode != StreamMode::TextOnly &&
+      dir.reassembler.delivered_bytes() >= config.max_inspect_bytes) {
+    // The client side of an HTTP connection read for text goes on, for that only.
+    dir.mode = st.http_text && d == st.http_client ? StreamMode::TextOnly : StreamMode::Done;
     dir.buffer.clear();
     dir.buffer.shrink_to_fit();
-    active = false;
+    active = dir.mode != StreamMode::Done;
     if (!st.cap_counted) {
       st.cap_counted = true;
       counters.bump(Counter::FlowByteCapReached);
@@ -404,10 +422,21 @@ void Inspector::Impl::on_tcp(Flow& flow, int d, const DecodedPacket& pkt) noexce
   if (st.rst || (st.dir[0].fin && st.dir[1].fin)) flows.mark_closed(flow);
 }
 
+// Every reassembled byte arrives here. The client side of an HTTP connection
+// read for text goes to its collector whatever the name extractors make of it.
+void Inspector::Impl::on_stream_data(Flow& flow, int d, Bytes data, bool gap) noexcept {
+  if (flow.state.http_text && d == flow.state.http_client) feed_text(flow, d, data, gap);
+  on_stream(flow, d, data, gap);
+}
+
 void Inspector::Impl::on_stream(Flow& flow, int d, Bytes data, bool gap) noexcept {
   Direction& dir = flow.state.dir[static_cast<std::size_t>(d)];
   switch (dir.mode) {
     case StreamMode::Done:
+    case StreamMode::TextOnly:
+      return;
+    case StreamMode::HttpResponse:
+      feed_text(flow, d, data, gap);
       return;
     case StreamMode::Undecided: {
       if (gap) dir.buffer.clear();
@@ -449,6 +478,9 @@ void Inspector::Impl::on_stream(Flow& flow, int d, Bytes data, bool gap) noexcep
       } else if (starts_http_request(data) || may_become_http_request(data)) {
         dir.mode = StreamMode::Http;
         feed_http(flow, d, data, false);
+      } else if (start_text_at_response(flow, d, data)) {
+        // A response seen before any request (a capture picked up mid-way,
+        // or one side of asymmetric routing): its page text still counts.
       } else if (data.size() < kDecideBytes &&
                  std::all_of(data.begin(), data.end(),
                              [](std::uint8_t c) { return c >= 'A' && c <= 'Z'; })) {
@@ -484,6 +516,7 @@ void Inspector::Impl::decide(Flow& flow, int d, bool gap) noexcept {
     feed_http(flow, d, first, false);
     return;
   }
+  if (start_text_at_response(flow, d, head)) return;
   if (!gap && (head.size() < kDecideBytes || may_become_http_request(head))) return;  // wait
   dir.mode = StreamMode::Opaque;
   dir.buffer.clear();
@@ -533,7 +566,15 @@ void Inspector::Impl::feed_dns_tcp(Flow& flow, int d) noexcept {
 }
 
 void Inspector::Impl::feed_http(Flow& flow, int d, Bytes data, bool gap) noexcept {
-  Direction& dir = flow.state.dir[static_cast<std::size_t>(d)];
+  FlowState& st = flow.state;
+  Direction& dir = st.dir[static_cast<std::size_t>(d)];
+  if (st.http_client < 0) {
+    st.http_client = static_cast<std::int8_t>(d);
+    if (config.http_text_max_bytes > 0) {
+      st.http_text = std::make_unique<HttpTextCollector>(http_limits, http_budget, counters);
+      feed_text(flow, d, data, false);  // later bytes come through on_stream_data()
+    }
+  }
   if (!dir.http) dir.http = std::make_unique<HttpRequestScanner>();
   if (gap) dir.http->on_gap();
   std::vector<HttpRequest> requests;
@@ -554,11 +595,19 @@ void Inspector::Impl::feed_http(Flow& flow, int d, Bytes data, bool gap) noexcep
     if (r.has_host && !r.host.empty()) request(ObservationKind::HttpHost, r.host);
     if (!r.target.empty()) request(ObservationKind::HttpUrl, r.target);
   }
-  // The server's side of an HTTP conversation holds no requests.
-  Direction& other = flow.state.dir[static_cast<std::size_t>(1 - d)];
+  // The server's side of an HTTP conversation holds no requests; its
+  // responses are read for text when that is on.
+  Direction& other = st.dir[static_cast<std::size_t>(1 - d)];
   if (other.mode == StreamMode::Undecided || other.mode == StreamMode::Opaque) {
-    other.mode = StreamMode::Done;
-    other.buffer.clear();
+    if (st.http_text && d == st.http_client) {
+      other.mode = StreamMode::HttpResponse;
+      std::vector<std::uint8_t> early;
+      early.swap(other.buffer);  // bytes the server sent before the request was read
+      if (!early.empty()) feed_text(flow, 1 - d, early, false);
+    } else {
+      other.mode = StreamMode::Done;
+      other.buffer.clear();
+    }
   }
   if (dir.http->state() == HttpRequestScanner::State::Done) {
     // After CONNECT a tunnel follows (a ClientHello, or plain HTTP through
@@ -572,11 +621,63 @@ void Inspector::Impl::feed_http(Flow& flow, int d, Bytes data, bool gap) noexcep
   }
 }
 
+// A direction that starts with a status line while no request was seen is
+// the server side of HTTP: read for text when that is on.
+bool Inspector::Impl::start_text_at_response(Flow& flow, int d, Bytes data) noexcept {
+  FlowState& st = flow.state;
+  if (config.http_text_max_bytes == 0 || st.http_client >= 0 || !looks_like_http_response(data)) {
+    return false;
+  }
+  st.http_client = static_cast<std::int8_t>(1 - d);
+  st.http_text = std::make_unique<HttpTextCollector>(http_limits, http_budget, counters);
+  Direction& dir = st.dir[static_cast<std::size_t>(d)];
+  dir.mode = StreamMode::HttpResponse;
+  std::vector<std::uint8_t> gathered;
+  if (data.data() == dir.buffer.data()) gathered.swap(dir.buffer);  // `data` stays valid
+  dir.buffer.clear();
+  feed_text(flow, d, data, false);
+  return true;
+}
+
+// Text from one side of an HTTP connection, turned into http_text observations.
+void Inspector::Impl::feed_text(Flow& flow, int d, Bytes data, bool gap) noexcept {
+  FlowState& st = flow.state;
+  Direction& dir = st.dir[static_cast<std::size_t>(d)];
+  const std::uint64_t missing = gap ? dir.reassembler.last_gap_bytes() : 0;
+  texts.clear();
+  if (d == st.http_client) {
+    st.http_text->on_client_data(data, gap, missing, texts);
+  } else {
+    st.http_text->on_server_data(data, gap, missing, texts);
+    if (st.http_text->server_done()) dir.mode = StreamMode::Done;
+  }
+  emit_texts(flow);
+}
+
+void Inspector::Impl::emit_texts(const Flow& flow) noexcept {
+  for (HttpText& t : texts) {
+    Observation o = base(flow, flow.state.http_client, ObservationKind::HttpText);
+    o.value = std::move(t.text);
+    o.http_method = std::move(t.method);
+    o.http_host = std::move(t.host);
+    o.http_url = std::move(t.target);
+    o.http_status = t.status;
+    emit(o);
+  }
+  texts.clear();
+}
+
 void Inspector::Impl::evict(Flow& flow, EvictReason reason) noexcept {
   FlowState& st = flow.state;
   for (int d = 0; d < 2; ++d) {
     StreamSink stream(*this, flow, d);
     st.dir[static_cast<std::size_t>(d)].reassembler.flush(stream);
+  }
+  if (st.http_text) {
+    texts.clear();
+    st.http_text->finish(texts);
+    emit_texts(flow);
+    st.http_text.reset();
   }
   if (ndpi && !st.ndpi.finished()) {
     ndpi->finish(st.ndpi);

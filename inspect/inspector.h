@@ -37,6 +37,21 @@ struct InspectorConfig {
   std::size_t tcp_max_held_total_bytes = 64u << 20;
   bool classify = true;     // run nDPI
   bool dns_answers = true;  // emit dns_answer observations
+  // Readable text of plain-HTTP bodies (http_text observations): at most
+  // this many bytes per response or posted form. 0 turns it off, and the
+  // server side of HTTP connections is then not read at all. When on, the
+  // server side of an HTTP connection is read past max_inspect_bytes (bodies
+  // that are not text are skipped by length, not copied), and so is the
+  // client side, for form posts and for pairing responses with requests.
+  std::size_t http_text_max_bytes = 64 * 1024;
+  // Decoded (decompressed) bytes of one body examined for text.
+  std::size_t http_text_max_decoded_bytes = 1u << 20;
+  // Decompressed bytes allowed per compressed byte over one connection,
+  // beyond its first MiB (decompression bombs: counted in http.decode_bombs).
+  std::uint32_t http_text_max_ratio = 50;
+  // Decoder state and text held for bodies not yet finished, across all of
+  // this Inspector's connections (a brotli window alone may be 16 MiB).
+  std::size_t http_text_max_memory = 32u << 20;
 };
 
 class Inspector {

@@ -60,6 +60,9 @@ struct Observation {
   std::string http_url;
   // SearchTerm: which engine's table entry recognised it ("google").
   std::string search_engine;
+  // HttpText: the response's status code, or 0 when the text is a form the
+  // client posted (something the learner typed rather than read).
+  std::uint16_t http_status = 0;
 };
 
 // Circumvention and evasion signals a filtering appliance acts on later.

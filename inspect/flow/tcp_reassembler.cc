@@ -69,6 +69,10 @@ void TcpReassembler::release(std::size_t bytes) noexcept {
 
 void TcpReassembler::deliver(std::uint32_t seq, Bytes payload, bool gap,
                              TcpStreamConsumer& consumer) noexcept {
+  if (gap) {
+    const std::int32_t lost = seq_diff(seq, next_seq_);
+    last_gap_ = lost > 0 ? static_cast<std::uint32_t>(lost) : 0;
+  }
   next_seq_ = seq + static_cast<std::uint32_t>(payload.size());
   delivered_ += payload.size();
   consumer.on_stream_data(payload, gap);

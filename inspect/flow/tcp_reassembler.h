@@ -59,6 +59,9 @@ class TcpReassembler {
   [[nodiscard]] bool started() const noexcept { return started_; }
   [[nodiscard]] std::uint64_t delivered_bytes() const noexcept { return delivered_; }
   [[nodiscard]] std::size_t held_bytes() const noexcept { return held_bytes_; }
+  // Bytes lost in the last gap reported to the consumer (valid during its
+  // on_stream_data call with gap_before set).
+  [[nodiscard]] std::uint32_t last_gap_bytes() const noexcept { return last_gap_; }
 
   static constexpr std::uint8_t kFin = 0x01;
   static constexpr std::uint8_t kSyn = 0x02;
@@ -82,6 +85,7 @@ class TcpReassembler {
   std::uint64_t delivered_ = 0;
   std::vector<Held> held_;  // sorted by seq (relative to next_seq_)
   std::size_t held_bytes_ = 0;
+  std::uint32_t last_gap_ = 0;
 };
 
 }  // namespace vigil::inspect

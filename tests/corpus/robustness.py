@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Robustness over the shared corpus: every capture, one process each.
 
-Each run of `vigilctl extract --stats` must exit 0 (or 1 with a one-line
+Each run of `vigilctl extract --stats --http-text-bytes 65536` (page text on, so
+the response side of HTTP is read too) must exit 0 (or 1 with a one-line
 error for a file that is not a capture), within a time bound, and print no
 sanitizer report. Run it with the asan-ubsan build. Exits 77 (skipped) when
 the corpus is absent.
@@ -19,7 +20,8 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime e
 
 def run_one(vigilctl, path):
     try:
-        p = subprocess.run([vigilctl, "extract", "--stats", path], stdout=subprocess.DEVNULL,
+        p = subprocess.run([vigilctl, "extract", "--stats", "--http-text-bytes", "65536", path],
+                           stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True, errors="replace", timeout=300)
     except subprocess.TimeoutExpired:
         return path, "timed out"

@@ -9,11 +9,16 @@ Deterministic: the same bytes on every run.
 usage: make_captures.py REPO_ROOT
   writes tests/data/sample.pcap and tests/replay/<case>/{capture.pcap,expected.tsv}
 
-Needs python3 and python3-cryptography (QUIC Initial protection).
+Needs python3 and python3-cryptography (QUIC Initial protection), and
+libbrotlienc (Debian libbrotli1, through ctypes) for the brotli page of the
+http_text case, which also gets expected_text.tsv: the page text Vigil should
+read (client, method, host, url, status, text).
 """
+import ctypes
 import os
 import struct
 import sys
+import zlib
 from collections import defaultdict
 
 from cryptography.hazmat.primitives import hashes
@@ -35,6 +40,7 @@ class Capture:
         self.frames = []
         self.t = 1_700_000_000.0
         self.expected = defaultdict(set)  # (kind, value, client) -> {flow labels}
+        self.texts = []  # (client, method, host, url, status, text): http_text observations
 
     def add(self, frame, gap=0.001):
         self.t += gap
@@ -51,6 +57,15 @@ class Capture:
                 usec = int(round((t - sec) * 1e6))
                 f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)))
                 f.write(frame)
+
+    def expect_text(self, client, method, host, url, status, text):
+        self.texts.append((client, method, host, url, str(status), text))
+
+    def write_expected_text(self, path):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("client_ip\tmethod\thost\turl\tstatus\ttext\n")
+            for row in sorted(self.texts):
+                f.write("\t".join(row) + "\n")
 
     def write_expected(self, path):
         rows = sorted((k, v, c, len(flows)) for (k, v, c), flows in self.expected.items())
@@ -418,6 +433,152 @@ def scenario_http(cap):
     cap.expect("sni", "tunnel.example.com", C4, "t6")
 
 
+# --------------------------------------------------------------------------
+# Plain-HTTP page text: compressed, chunked, pipelined, with a lost segment
+
+def gzip_bytes(data):
+    c = zlib.compressobj(6, zlib.DEFLATED, 31)  # gzip wrapper, mtime 0
+    return c.compress(data) + c.flush()
+
+
+def raw_deflate(data):
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+def brotli_bytes(data):
+    enc = ctypes.CDLL("libbrotlienc.so.1")
+    enc.BrotliEncoderCompress.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_size_t,
+                                          ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t),
+                                          ctypes.c_char_p]
+    out = ctypes.create_string_buffer(len(data) + 1024)
+    size = ctypes.c_size_t(len(out))
+    if not enc.BrotliEncoderCompress(5, 22, 1, len(data), data, ctypes.byref(size), out):
+        raise RuntimeError("brotli encoder failed")
+    return out.raw[:size.value]
+
+
+def chunked_body(body, size):
+    out = b""
+    for i in range(0, len(body), size):
+        part = body[i:i + size]
+        out += b"%x\r\n" % len(part) + part + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+def http_response(body, ctype, encoding=None, chunk=0, status=b"200 OK"):
+    head = b"HTTP/1.1 " + status + b"\r\nServer: test\r\nContent-Type: " + ctype + b"\r\n"
+    if encoding:
+        head += b"Content-Encoding: " + encoding + b"\r\n"
+    if chunk:
+        return head + b"Transfer-Encoding: chunked\r\n\r\n" + chunked_body(body, chunk)
+    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def http_get(path, host, method=b"GET"):
+    return method + b" " + path + b" HTTP/1.1\r\nHost: " + host + b"\r\nUser-Agent: vigil-test\r\n\r\n"
+
+
+NEWS_PAGE = b"""<!DOCTYPE html>
+<html><head><title>School news &amp; events</title>
+<style>h1 { color: navy }</style>
+<script>var tracking = "<p>not shown</p>";</script></head>
+<body><h1>Summer term</h1>
+<p>Revision sessions start on Monday.&nbsp;Bring your <b>timetable</b>.</p>
+<!-- staff note: not for pupils -->
+<ul><li>Maths</li><li>English</li></ul>
+<p>Caf&eacute; open 8&ndash;4</p>
+</body></html>
+"""
+NEWS_TEXT = ("School news & events Summer term Revision sessions start on Monday. Bring your "
+             "timetable. Maths English Caf\u00e9 open 8\u20134")
+
+
+def scenario_http_text(cap):
+    host = b"www.school.example"
+    conn = TcpConn(cap, C4, 43001, S4, 80)
+    conn.handshake()
+    # 1. gzip and chunked HTML, its segments out of order
+    conn.send(True, http_get(b"/news", host))
+    news = http_response(gzip_bytes(NEWS_PAGE), b"text/html; charset=utf-8", b"gzip", chunk=100)
+    conn.send_segments(False, news, [120, 260], order=[0, 2, 1])
+    cap.expect_text(C4, "GET", "www.school.example", "/news", 200, NEWS_TEXT)
+    # 2. pipelined HEAD and GET: the HEAD answer announces a body it does not send
+    conn.send(True, http_get(b"/news", host, b"HEAD") + http_get(b"/plain.txt", host))
+    head_answer = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
+                   b"Content-Length: %d\r\n\r\n" % len(gzip_bytes(NEWS_PAGE)))
+    plain = http_response(b"Cr\xe8me br\xfbl\xe9e recipe\r\n\r\nServes 4.\r\n",
+                          b"text/plain; charset=iso-8859-1")
+    conn.send(False, head_answer + plain)
+    cap.expect_text(C4, "GET", "www.school.example", "/plain.txt", 200,
+                    "Cr\u00e8me br\u00fbl\u00e9e recipe Serves 4.")
+    # 3. an image: skipped by its length
+    conn.send(True, http_get(b"/logo.png", host))
+    conn.send(False, http_response(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, b"image/png"))
+    # 4. JSON, raw deflate (what some servers send as "deflate")
+    conn.send(True, http_get(b"/api/search?q=volcano", host))
+    js = (b'{"query":"volcano","results":[{"title":"Volcanoes \\u2013 KS3 Geography",'
+          b'"url":"http://example.org/v","rank":1}]}')
+    conn.send(False, http_response(raw_deflate(js), b"application/json; charset=utf-8", b"deflate"))
+    cap.expect_text(C4, "GET", "www.school.example", "/api/search?q=volcano", 200,
+                    "query volcano results title Volcanoes \u2013 KS3 Geography url "
+                    "http://example.org/v rank")
+    # 5. brotli
+    conn.send(True, http_get(b"/worksheet", host))
+    page = b"<html><body><p>Compressed with brotli: photosynthesis worksheet</p></body></html>"
+    conn.send(False, http_response(brotli_bytes(page), b"text/html", b"br", chunk=40))
+    cap.expect_text(C4, "GET", "www.school.example", "/worksheet", 200,
+                    "Compressed with brotli: photosynthesis worksheet")
+    # 6. a search form posted: what the learner typed
+    form = b"q=revision+timetable&year=12"
+    conn.send(True, b"POST /search HTTP/1.1\r\nHost: www.school.example\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\n"
+                    b"Content-Length: %d\r\n\r\n" % len(form) + form)
+    conn.send(False, b"HTTP/1.1 204 No Content\r\n\r\n")
+    cap.expect_text(C4, "POST", "www.school.example", "/search", 0, "q=revision timetable year=12")
+    conn.close()
+    for method_url in ("/news", "/plain.txt", "/logo.png", "/api/search?q=volcano", "/worksheet",
+                       "/search"):
+        cap.expect("http_url", method_url, C4, "h1")
+    cap.expect("http_host", "www.school.example", C4, "h1")
+
+    # A lost segment in the middle of a page: its text stops there, and the
+    # next response on the connection is read in full.
+    conn = TcpConn(cap, C4, 43002, S4, 80)
+    conn.handshake()
+    conn.send(True, http_get(b"/gap1", b"gaps.example"))
+    conn.send(True, http_get(b"/gap2", b"gaps.example"))
+    first = http_response(b"<html><body><p>Before the gap.</p><p>Lost words here.</p>"
+                          b"<p>After the gap.</p></body></html>", b"text/html")
+    cut1 = first.index(b"<p>Lost")
+    cut2 = first.index(b"<p>After")
+    conn.send(False, first[:cut1])
+    conn.sseq += cut2 - cut1  # never captured
+    conn.send(False, first[cut2:])
+    conn.send(False, http_response(b"<p>Second page intact.</p>", b"text/html"))
+    conn.close()
+    cap.expect_text(C4, "GET", "gaps.example", "/gap1", 200, "Before the gap.")
+    cap.expect_text(C4, "GET", "gaps.example", "/gap2", 200, "Second page intact.")
+    for url in ("/gap1", "/gap2"):
+        cap.expect("http_url", url, C4, "h2")
+    cap.expect("http_host", "gaps.example", C4, "h2")
+
+    # HTTP/1.0 over IPv6: no length (the body runs to the close), the charset
+    # only in a <meta> element.
+    conn = TcpConn(cap, C6, 43003, S6, 8080)
+    conn.handshake()
+    conn.send(True, b"GET /legacy.html HTTP/1.0\r\nHost: old.example.org\r\n\r\n")
+    conn.send(False, b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n"
+                     b"<html><head><meta http-equiv=\"Content-Type\" "
+                     b"content=\"text/html; charset=windows-1252\"></head>")
+    conn.send(False, b"<body><p>\x93Smart quotes\x94 and na\xefve caf\xe9</p></body></html>")
+    conn.close()
+    cap.expect_text(C6, "GET", "old.example.org", "/legacy.html", 200,
+                    "\u201cSmart quotes\u201d and na\u00efve caf\u00e9")
+    cap.expect("http_url", "/legacy.html", C6, "h3")
+    cap.expect("http_host", "old.example.org", C6, "h3")
+
+
 def gre(inner, proto=0x0800):
     return struct.pack("!HH", 0, proto) + inner
 
@@ -495,6 +656,10 @@ CASES = {
     "encapsulation": [scenario_encapsulation],
     "malformed": [scenario_malformed],
 }
+# Cases kept out of the quick-start sample.
+REPLAY_ONLY = {
+    "http_text": [scenario_http_text],
+}
 
 
 def main():
@@ -509,6 +674,16 @@ def main():
         os.makedirs(d, exist_ok=True)
         cap.write(os.path.join(d, "capture.pcap"))
         cap.write_expected(os.path.join(d, "expected.tsv"))
+    for name, scenarios in REPLAY_ONLY.items():
+        cap = Capture()
+        for s in scenarios:
+            s(cap)
+        d = os.path.join(root, "tests", "replay", name)
+        os.makedirs(d, exist_ok=True)
+        cap.write(os.path.join(d, "capture.pcap"))
+        cap.write_expected(os.path.join(d, "expected.tsv"))
+        if cap.texts:
+            cap.write_expected_text(os.path.join(d, "expected_text.tsv"))
     os.makedirs(os.path.join(root, "tests", "data"), exist_ok=True)
     sample.write(os.path.join(root, "tests", "data", "sample.pcap"))
     sample.write_expected(os.path.join(root, "tests", "data", "sample.expected.tsv"))

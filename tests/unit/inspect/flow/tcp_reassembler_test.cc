@@ -102,6 +102,7 @@ TEST_F(TcpReassemblerTest, FlushHandsOverHeldDataWithGaps) {
   seg(110, "zz");
   r.flush(out);
   EXPECT_EQ(out.text, "ab|GAP|zz");
+  EXPECT_EQ(r.last_gap_bytes(), 7u);  // 103..109 never came
 }
 
 TEST_F(TcpReassemblerTest, StreamPickedUpMidwayStartsAtFirstSegment) {
