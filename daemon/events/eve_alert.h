@@ -8,9 +8,9 @@
 #include "inspect/observation.h"
 #include "rules/hit.h"
 
-namespace vigil::admin {
+namespace vigil::daemon {
 
 std::string to_eve_alert(const inspect::Observation& obs, const rules::Decision& decision,
                          const rules::Hit& hit);
 
-}  // namespace vigil::admin
+}  // namespace vigil::daemon

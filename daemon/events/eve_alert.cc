@@ -1,8 +1,8 @@
-#include "admin/vigilctl/eve_alert.h"
+#include "daemon/events/eve_alert.h"
 
 #include "inspect/eve_json.h"
 
-namespace vigil::admin {
+namespace vigil::daemon {
 
 std::string to_eve_alert(const inspect::Observation& obs, const rules::Decision& decision,
                          const rules::Hit& hit) {
@@ -29,4 +29,4 @@ std::string to_eve_alert(const inspect::Observation& obs, const rules::Decision&
   return event.text();
 }
 
-}  // namespace vigil::admin
+}  // namespace vigil::daemon
