@@ -54,7 +54,8 @@ struct Decision {
   Verdict verdict = Verdict::None;
   std::vector<Hit> hits;
   std::string reason;    // why the verdict, in words an IT specialist can act on
-  int phrase_score = 0;  // weighted phrases: the score the limit was compared with
+  int phrase_score = 0;       // weighted phrases: the score the limit was compared with
+  int naughtiness_limit = 0;  // the group's limit this decision was made with
 };
 
 // Weighted-phrase scoring across one flow, in e2guardian's singular mode:

@@ -490,6 +490,7 @@ Decision RuleSnapshot::Impl::conclude(std::vector<Hit> hits, const GroupPolicy& 
     if (weighted(h)) h.action = score < g.naughtiness_limit ? Action::Log : h.limit_action;
   }
   if (any_weighted) d.phrase_score = score;
+  d.naughtiness_limit = g.naughtiness_limit;
   const Hit* statutory = nullptr;
   const Hit* allow = nullptr;
   for (const Hit& h : hits) {

@@ -20,9 +20,10 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libpcap-dev libndpi-dev "$regex_pkg" libssl-dev libidn2-dev libicu-dev libtomlplusplus-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libsqlite3-dev sqlite3 zlib1g-dev libbrotli-dev
+  libsqlite3-dev sqlite3 zlib1g-dev libbrotli-dev libboost1.81-dev
+  libsystemd-dev systemd
   clang-14 libclang-rt-14-dev
-  python3 python3-cryptography iproute2
+  python3 python3-cryptography python3-aiosmtpd openssl iproute2 libcurl4-openssl-dev
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(libndpi-bin tshark wireshark-common linux-perf valgrind hyperfine time)

@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "admin/vigilctl/eve_alert.h"
 #include "admin/vigilctl/text_escape.h"
+#include "daemon/events/eve_alert.h"
 #include "inspect/capture/pcap_source.h"
 #include "inspect/eve_json.h"
 #include "inspect/inspector.h"
@@ -106,7 +106,7 @@ class EveWriter final : public inspect::ObservationSink {
  private:
   void alerts(const Observation& o, rules::FlowScore& score) {
     rules::Decision d = rules_->decide(o, group_, scratch_, &score);
-    for (const rules::Hit& h : d.hits) put(to_eve_alert(o, d, h));
+    for (const rules::Hit& h : d.hits) put(daemon::to_eve_alert(o, d, h));
   }
   void put(const std::string& line) {
     if (line.empty()) return;
@@ -135,6 +135,11 @@ inspect::InspectorConfig inspector_config(const ExtractOptions& opt) {
   cfg.classify = opt.classify;
   cfg.max_flows = opt.max_flows;
   cfg.max_inspect_bytes = opt.max_flow_bytes;
+  if (opt.http_text_bytes >= 0) {
+    cfg.http_text_max_bytes = static_cast<std::size_t>(opt.http_text_bytes);
+  } else if (opt.rules_dir.empty()) {
+    cfg.http_text_max_bytes = 0;  // neither the TSV nor plain EVE shows page text
+  }
   return cfg;
 }
 

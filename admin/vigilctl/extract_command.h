@@ -21,6 +21,9 @@ struct ExtractOptions {
   bool classify = true;
   std::uint64_t max_flows = 262'144;
   std::uint64_t max_flow_bytes = 1u << 20;
+  // Text per plain-HTTP page or form post (http_text); -1: 64 KiB with
+  // --rules (the only output that uses it), none otherwise.
+  std::int64_t http_text_bytes = -1;
 };
 
 // Returns the process exit status: 0 when every capture was read (a capture

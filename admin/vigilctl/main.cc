@@ -3,8 +3,10 @@
 #include <CLI/CLI.hpp>
 
 #include "admin/vigilctl/config_command.h"
+#include "admin/vigilctl/ctl_command.h"
 #include "admin/vigilctl/extract_command.h"
 #include "admin/vigilctl/rules_command.h"
+#include "admin/vigilctl/store_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vigilctl: Vigil's command line (extraction, rules, configuration, store, reports)"};
@@ -33,6 +35,11 @@ int main(int argc, char** argv) {
       ->add_option("--max-flow-bytes", ex.max_flow_bytes,
                    "Bytes of each flow direction inspected for names")
       ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40));
+  extract
+      ->add_option("--http-text-bytes", ex.http_text_bytes,
+                   "Read up to this many bytes of text from each plain-HTTP page and form post "
+                   "(0: none). Default: 65536 with --rules, which matches it; 0 otherwise")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 30));
 
   vigil::admin::RulesOptions ro;
   CLI::App* rules = app.add_subcommand("rules", "Check rule lists and explain decisions");
@@ -62,6 +69,26 @@ int main(int argc, char** argv) {
       config->add_subcommand("check", "Load a configuration file and report every bad key");
   vigil::config::add_cli_options(*config_check, co, /*config_required=*/true);
 
+  vigil::admin::StoreOptions so;
+  CLI::App* store = app.add_subcommand("store", "Maintain the SQLite incident store");
+  store->require_subcommand(1);
+  CLI::App* store_init = store->add_subcommand("init", "Create a new store (newest schema, WAL)");
+  CLI::App* store_migrate =
+      store->add_subcommand("migrate", "Upgrade a store to the newest schema, keeping its data");
+  CLI::App* store_check = store->add_subcommand(
+      "check", "integrity_check, foreign keys, schema version and objects, WAL mode");
+  CLI::App* store_backup =
+      store->add_subcommand("backup", "Copy a live store with SQLite's online backup API");
+  CLI::App* store_verify = store->add_subcommand(
+      "verify-audit", "Walk the audit log's hash chain and name the first broken row");
+  for (CLI::App* sub : {store_init, store_migrate, store_check, store_backup, store_verify}) {
+    sub->add_option("--db", so.db, "The store file")->required();
+  }
+  store_backup->add_option("--out", so.out, "The copy to write (must not exist)")->required();
+
+  vigil::admin::CtlOptions ctl;
+  vigil::admin::CtlCommands ctl_commands = vigil::admin::add_ctl_commands(app, ctl);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -82,8 +109,14 @@ int main(int argc, char** argv) {
     }
     return vigil::admin::run_extract(ex);
   }
+  if (auto rc = vigil::admin::run_ctl_command(ctl_commands, ctl)) return *rc;
   if (check->parsed()) return vigil::admin::run_rules_check(ro);
   if (test->parsed()) return vigil::admin::run_rules_test(ro);
+  if (store_init->parsed()) return vigil::admin::run_store_init(so);
+  if (store_migrate->parsed()) return vigil::admin::run_store_migrate(so);
+  if (store_check->parsed()) return vigil::admin::run_store_check(so);
+  if (store_backup->parsed()) return vigil::admin::run_store_backup(so);
+  if (store_verify->parsed()) return vigil::admin::run_store_verify_audit(so);
   if (config_example->parsed()) return vigil::admin::run_config_example();
   if (config_check->parsed()) return vigil::admin::run_config_check(co);
   return 0;

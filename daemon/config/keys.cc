@@ -25,6 +25,7 @@ constexpr std::string_view kTotpModes[] = {"off", "optional", "required"};
 constexpr std::string_view kSmtpSchemes[] = {"smtps", "smtp"};
 constexpr std::string_view kWebSchemes[] = {"https", "http"};
 constexpr std::string_view kHttps[] = {"https"};
+constexpr std::string_view kSyslogSchemes[] = {"udp", "tcp"};
 
 constexpr SectionDecl kSections[] = {
     {"log", "Logging, for every program."},
@@ -357,6 +358,22 @@ constexpr KeyDecl kKeys[] = {
      .apply = Apply::Reload,
      .readers = kVigild,
      .help = "Each alert is also POSTed here as JSON; empty: no webhook."},
+    {.name = "notify.webhook_secret_file",
+     .type = Type::Path,
+     .fallback = "",
+     .optional = true,
+     .apply = Apply::Reload,
+     .readers = kVigild,
+     .help = "File holding a shared secret; each webhook body is then signed with HMAC-SHA256 in "
+             "the X-Vigil-Signature-256 header; empty: unsigned."},
+    {.name = "notify.tls_ca_file",
+     .type = Type::Path,
+     .fallback = "",
+     .optional = true,
+     .apply = Apply::Reload,
+     .readers = kVigild | kConsole,
+     .help = "CA certificates (PEM) trusted for the mail server and webhook, for a private CA; "
+             "empty: the system's trusted CAs."},
     {.name = "notify.throttle",
      .type = Type::Duration,
      .fallback = "10m",
@@ -398,14 +415,26 @@ constexpr KeyDecl kKeys[] = {
      .optional = true,
      .apply = Apply::Reload,
      .readers = kVigild,
-     .help = "File of EVE-style JSON lines (dns, tls, http, alert), reopened on reload; empty: "
-             "off."},
+     .help = "File of EVE-style JSON lines (dns, tls, quic, http, flow, alert), reopened on "
+             "reload; keep it under /var/log/vigil/, the log directory vigild.service may write; "
+             "empty: off."},
     {.name = "events.syslog",
      .type = Type::Bool,
      .fallback = "false",
      .apply = Apply::Reload,
      .readers = kVigild,
-     .help = "Also send alert events to the local syslog (RFC 5424)."},
+     .help = "Also send alerts to the local syslog socket /dev/log (RFC 5424: category, action, "
+             "list and a console link, never a learner's details)."},
+    {.name = "events.syslog_remote",
+     .type = Type::Url,
+     .fallback = "",
+     .choices = kSyslogSchemes,
+     .optional = true,
+     .apply = Apply::Reload,
+     .readers = kVigild,
+     .help = "Also send alerts to this collector as RFC 5424, like udp://siem.centre.lan:514 or "
+             "tcp://[2001:db8::5]:601 (TCP with octet-counting frames; port 514 when left out); "
+             "empty: off."},
 
     // [console] -- vigil-console; vigild puts console.public_url in alerts
     {.name = "console.listen",
@@ -467,6 +496,7 @@ constexpr Requirement kRequirements[] = {
     {"notify.smtp_url", "notify.from", "alerts need a sender"},
     {"notify.smtp_url", "notify.to", "alerts need the DSL's address"},
     {"notify.smtp_password_file", "notify.smtp_user", "a password needs a user name"},
+    {"notify.webhook_secret_file", "notify.webhook_url", "a signing secret needs a webhook"},
     {"reports.monthly_recipients", "notify.smtp_url", "report notices are sent by email"},
 };
 

@@ -58,12 +58,18 @@ class Pipeline::Worker final : public inspect::ObservationSink {
 
   void add_stats(PipelineStats& s) const {
     std::uint64_t drops = 0;
+    std::uint64_t queued = 0;
+    // Read before the queued counts, so pending is never negative.
+    const std::uint64_t processed = processed_.load(std::memory_order_acquire);
     for (const RingCounters& c : counters_) {
-      s.frames_queued += c.queued.load(std::memory_order_relaxed);
+      queued += c.queued.load(std::memory_order_relaxed);
       drops += c.dropped.load(std::memory_order_relaxed);
     }
+    s.frames_queued += queued;
     s.queue_drops += drops;
     s.worker_queue_drops.push_back(drops);
+    s.worker_processed.push_back(processed);
+    s.worker_pending.push_back(queued > processed ? queued - processed : 0);
     std::lock_guard lock(report_mutex_);
     s.inspect.add(report_.inspect);
     s.observations += report_.observations;
@@ -145,6 +151,7 @@ class Pipeline::Worker final : public inspect::ObservationSink {
             kBatch);
       }
       since_report += n;
+      processed_.fetch_add(n, std::memory_order_release);
       if (since_report >= kReportEvery) {
         report();
         since_report = 0;
@@ -172,6 +179,7 @@ class Pipeline::Worker final : public inspect::ObservationSink {
   rules::RuleSnapshot::Scratch scratch_;
   std::unordered_map<std::uint64_t, rules::FlowScore> flow_scores_;
   Report local_;
+  std::atomic<std::uint64_t> processed_{0};  // frames taken off the rings
   mutable std::mutex report_mutex_;
   Report report_;
   std::thread thread_;

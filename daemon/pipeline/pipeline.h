@@ -76,6 +76,10 @@ struct PipelineStats {
   std::uint64_t unattributed = 0;      // observations whose client had no person
   std::uint64_t rules_generation = 0;  // the oldest snapshot a worker still uses
   std::vector<std::uint64_t> worker_queue_drops;
+  // Per worker, for the watchdog: frames finished (only grows) and frames
+  // waiting in its queues now.
+  std::vector<std::uint64_t> worker_processed;
+  std::vector<std::uint64_t> worker_pending;
 };
 
 class Pipeline {

@@ -1,0 +1,164 @@
+#pragma once
+// vigild's wiring: configuration -> rule snapshot publisher -> pipeline
+// (capture or replay, workers) -> this sink -> store writer; committed hits
+// that raise a concern -> the concern thread -> store casework (and the
+// DSL's notification). Also answers the control socket and /metrics.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/app/concern_rules.h"
+#include "daemon/config/config.h"
+#include "daemon/control/handler.h"
+#include "daemon/pipeline/capture.h"
+#include "daemon/pipeline/pipeline.h"
+#include "rules/publisher.h"
+
+namespace vigil::store {
+class Writer;
+class Casework;
+struct Ack;
+}  // namespace vigil::store
+
+namespace vigil::daemon {
+
+// Optional outputs the daemon hands events to; each is thread-safe.
+class DaemonOutputs {
+ public:
+  virtual ~DaemonOutputs() = default;
+  // One EVE JSON line (observation or flow event).
+  virtual void eve(std::string line) = 0;
+  // One rule hit of a decision (EVE alert event, syslog).
+  virtual void alert(const inspect::Observation& obs, const rules::Decision& decision,
+                     const rules::Hit& hit) = 0;
+  // A concern was opened (id in the store) for a trigger; `under_18` for
+  // enhanced handling. Must not carry personal detail onward.
+  virtual void concern_opened(std::int64_t concern_id, const ConcernTrigger& trigger,
+                              bool under_18) = 0;
+  // A system alarm (store spool, capture stopped, stale statutory list).
+  virtual void alarm(const std::string& kind, const std::string& text) = 0;
+};
+
+struct DaemonStats {
+  std::uint64_t hits_appended = 0;
+  std::uint64_t hits_refused = 0;  // store spool full or invalid (counted by the store too)
+  std::uint64_t circumvention_flows = 0;
+  std::uint64_t concerns_opened = 0;
+  std::uint64_t concerns_linked = 0;
+  std::uint64_t concern_errors = 0;
+};
+
+class Daemon final : public PipelineSink, public ControlHandler {
+ public:
+  // Opens the store and loads the rules. nullptr with `error` (one line)
+  // when either fails: vigild exits non-zero rather than run blind.
+  static std::unique_ptr<Daemon> create(const config::Config& config,
+                                        const AttributionSource& identity, DaemonOutputs* outputs,
+                                        std::size_t producers, std::string& error);
+  ~Daemon() override;
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  Pipeline& pipeline() { return *pipeline_; }
+  store::Writer* writer() { return writer_.get(); }
+
+  // Starts the workers and the concern thread.
+  void start();
+  // Drains everything: the pipeline, the store's queue (every hit
+  // committed), pending concerns; then stops the writer. Idempotent.
+  void stop();
+
+  // Once a second from the main thread: raises an alarm (outputs) when the
+  // store starts spooling or failing, an interface stops, or the share of
+  // dropped frames passes capture.drop_alarm_percent. Edge-triggered: one
+  // alarm per episode, not one per second.
+  void health_check();
+
+  [[nodiscard]] DaemonStats stats() const;
+  [[nodiscard]] std::uint64_t store_committed() const;
+
+  // PipelineSink (worker threads).
+  void on_observation(const inspect::Observation& obs, const Attribution& who) override;
+  void on_decision(const inspect::Observation& obs, const rules::Decision& decision,
+                   const Attribution& who) override;
+  void on_flow_end(const inspect::FlowSummary& flow, const Attribution& who) override;
+
+  // ControlHandler (control thread).
+  std::string status_json() override;
+  std::string stats_json() override;
+  ReloadOutcome reload() override;
+  std::string test_json(const std::string& input, const std::string& group) override;
+  std::vector<MetricSample> metrics() override;
+
+  // For the live program: interfaces being captured (status and metrics).
+  void set_capture(const LiveCapture* capture) { capture_ = capture; }
+  // Also run on every reload (identity sources, the EVE file), before the rules.
+  void set_reload_hook(std::function<void()> hook) { reload_hook_ = std::move(hook); }
+
+ private:
+  struct PendingConcern {
+    ConcernTrigger trigger;
+    std::string person_ref;
+    bool under_18 = false;
+    std::int64_t incident_id = 0;
+  };
+
+  Daemon(const config::Config& config, const AttributionSource& identity, DaemonOutputs* outputs);
+  void append(struct HitDraft&& draft);
+  void on_commit(const store::Ack* acks, std::size_t n);
+  void concern_loop();
+
+  config::Config config_;
+  const AttributionSource& identity_;
+  DaemonOutputs* outputs_;
+  rules::SnapshotPublisher rules_;
+  rules::SnapshotLimits limits_;
+  std::unique_ptr<store::Writer> writer_;
+  std::unique_ptr<store::Casework> casework_;
+  std::unique_ptr<Pipeline> pipeline_;
+  ConcernRules concern_rules_;
+  const LiveCapture* capture_ = nullptr;
+  std::function<void()> reload_hook_;
+  std::mutex reload_mutex_;  // SIGHUP and the control socket may ask at once
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<std::int64_t> rules_loaded_us_{0};
+
+  // Tickets whose commit should open a concern, and the queue of those
+  // committed, for the concern thread.
+  std::mutex concern_mutex_;
+  std::condition_variable concern_cv_;
+  std::unordered_map<std::uint64_t, PendingConcern> awaiting_commit_;
+  std::deque<PendingConcern> ready_;
+  bool concern_stop_ = false;
+  std::size_t concern_busy_ = 0;  // being opened right now
+  std::thread concern_thread_;
+  // Open concerns per (subject, category), to link later incidents.
+  std::unordered_map<std::string, std::int64_t> open_concerns_;
+
+  std::atomic<std::uint64_t> hits_appended_{0};
+  std::atomic<std::uint64_t> hits_refused_{0};
+  std::atomic<std::uint64_t> circumvention_flows_{0};
+  std::atomic<std::uint64_t> concerns_opened_{0};
+  std::atomic<std::uint64_t> concerns_linked_{0};
+  std::atomic<std::uint64_t> concern_errors_{0};
+  std::atomic<std::uint64_t> last_ticket_{0};
+  // health_check() state (main thread only).
+  bool store_alarmed_ = false;
+  std::vector<bool> interface_alarmed_;
+  bool drops_alarmed_ = false;
+  std::uint64_t last_frames_ = 0;
+  std::uint64_t last_drops_ = 0;
+  bool started_flag_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace vigil::daemon
