@@ -24,9 +24,10 @@ packages=(
   libsystemd-dev systemd
   clang-14 libclang-rt-14-dev
   python3 python3-cryptography python3-aiosmtpd openssl iproute2 libcurl4-openssl-dev
+  dnsmasq-base bind9-dnsutils isc-dhcp-client curl
 )
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(libndpi-bin tshark wireshark-common linux-perf valgrind hyperfine time)
+  packages+=(libndpi-bin tshark wireshark-common linux-perf valgrind hyperfine time tcpreplay)
 fi
 
 missing=()
