@@ -126,7 +126,7 @@ void append_timestamp(std::string& out, std::uint64_t ts_us) {
   const auto micros = static_cast<unsigned>(ts_us % 1'000'000u);
   tm t{};
   gmtime_r(&secs, &t);
-  char buf[40];
+  char buf[96];  // room for any int the compiler cannot rule out
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", t.tm_year + 1900,
                 t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, micros);
   out += buf;
