@@ -18,6 +18,8 @@
 #include "daemon/config/cli_options.h"
 #include "daemon/control/control_server.h"
 #include "daemon/control/metrics_server.h"
+#include "daemon/events/syslog.h"
+#include "daemon/notify/setup.h"
 #include "daemon/pipeline/capture.h"
 #include "daemon/service/service_notify.h"
 
@@ -201,6 +203,21 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (check_config) {
+    // Beyond the declared types: what only the parts themselves can judge.
+    int bad = 0;
+    const vigil::config::Config& c = *loaded.config;
+    if (const std::string& remote = c.get_string("events.syslog_remote"); !remote.empty()) {
+      std::string why;
+      if (!vigil::daemon::parse_syslog_target(remote, why)) {
+        std::fprintf(stderr, "vigild: events.syslog_remote: %s\n", why.c_str());
+        ++bad;
+      }
+    }
+    if (vigil::notify::SetupResult n = vigil::notify::setup_from_config(c); !n) {
+      std::fprintf(stderr, "vigild: notify: %s\n", n.error.c_str());
+      ++bad;
+    }
+    if (bad > 0) return 1;
     std::printf("vigild: %s: configuration is valid\n", options.path.c_str());
     return 0;
   }
