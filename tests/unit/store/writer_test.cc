@@ -139,7 +139,7 @@ TEST_F(StoreWriter, BatchesCloseByCountAndByTime) {
   WriterOptions t;
   t.path = dir_.file("time.db");
   t.batch_max = 10'000;
-  t.batch_delay = std::chrono::milliseconds(50);
+  t.batch_delay = std::chrono::milliseconds(500);
   auto w2 = open(t);
   for (int i = 0; i < 5; ++i)
     ASSERT_EQ(w2->append(make_hit(kNow + i, "10.0.0.1")).status, AppendStatus::Accepted);
@@ -263,7 +263,9 @@ TEST_F(StoreWriter, TheSpoolIsBoundedAndCountsEveryDropExactly) {
   }
   EXPECT_EQ(accepted, 10);
   EXPECT_EQ(dropped, 15);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int i = 0; i < 500 && w->stats().retries < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   WriterStats s = w->stats();
   EXPECT_EQ(s.alarm, Alarm::Busy);
   EXPECT_EQ(s.dropped_over_bound, 15U);
