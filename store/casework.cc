@@ -10,7 +10,6 @@
 namespace vigil::store {
 
 using detail::Connection;
-using detail::Statement;
 using detail::Transaction;
 
 namespace {

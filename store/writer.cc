@@ -502,8 +502,9 @@ std::future<Result<std::int64_t>> Writer::upsert_person(PersonRecord p) {
 std::future<Result<std::int64_t>> Writer::record_rule_set(RuleSetRecord r) {
   Impl* m = impl_.get();
   return m->submit<std::int64_t>([m, r = std::move(r)](WriterDb* db) -> Result<std::int64_t> {
-    if (r.version.empty() || r.version.size() > kMaxNameBytes || r.source.size() > kMaxValueBytes ||
-        r.loaded_by.empty() || r.loaded_by.size() > kMaxNameBytes || r.lists < 0 || r.entries < 0) {
+    if (r.version.empty() || r.version.size() > kMaxValueBytes ||
+        r.source.size() > kMaxValueBytes || r.loaded_by.empty() ||
+        r.loaded_by.size() > kMaxNameBytes || r.lists < 0 || r.entries < 0) {
       return Error{ErrorCode::Invalid, "rule set: version, source or loaded_by invalid"};
     }
     Connection& c = db->conn;

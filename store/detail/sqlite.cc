@@ -138,11 +138,8 @@ Status Transaction::begin() {
 
 Status Transaction::commit() {
   auto s = c_->exec("COMMIT", "commit");
-  if (s) {
-    open_ = false;
-  } else if (sqlite3_get_autocommit(c_->get()) != 0) {
-    open_ = false;  // SQLite rolled back by itself (e.g. SQLITE_FULL)
-  }
+  // Closed when committed, or when SQLite rolled back by itself (SQLITE_FULL).
+  if (s || sqlite3_get_autocommit(c_->get()) != 0) open_ = false;
   return s;
 }
 

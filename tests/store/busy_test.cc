@@ -179,8 +179,10 @@ void phase_over_bound(const std::string& db) {
 
 int main(int argc, char** argv) {
   int hold_s = 30;
-  if (const char* e = std::getenv("VIGIL_STORE_BUSY_SECONDS")) hold_s = std::atoi(e);
-  if (argc > 1) hold_s = std::atoi(argv[1]);
+  if (const char* e = std::getenv("VIGIL_STORE_BUSY_SECONDS")) {
+    hold_s = static_cast<int>(std::strtol(e, nullptr, 10));
+  }
+  if (argc > 1) hold_s = static_cast<int>(std::strtol(argv[1], nullptr, 10));
   if (hold_s < 2 || hold_s > 3600) {
     std::fprintf(stderr, "usage: store_busy_test [HOLD_SECONDS 2..3600]\n");
     return 2;

@@ -55,7 +55,7 @@ long long fill(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return -1;
   std::setvbuf(f, nullptr, _IONBF, 0);
-  std::vector<char> block(64 * 1024, 'f');
+  std::vector<char> block(std::size_t{64} * 1024, 'f');
   long long total = 0;
   for (std::size_t size = block.size(); size >= 512; size /= 2) {
     while (std::fwrite(block.data(), 1, size, f) == size) total += static_cast<long long>(size);

@@ -17,8 +17,8 @@ using namespace vigil::store;
 int main(int argc, char** argv) {
   if (argc == 5 && std::string(argv[1]) == "current") {
     const std::string db = argv[2];
-    const long hits = std::atol(argv[3]);
-    const long audits = std::atol(argv[4]);
+    const long hits = std::strtol(argv[3], nullptr, 10);
+    const long audits = std::strtol(argv[4], nullptr, 10);
     WriterOptions o;
     o.path = db;
     o.batch_delay = std::chrono::milliseconds(5);

@@ -16,7 +16,6 @@
 namespace vigil::store {
 namespace {
 
-using testing::FakeClock;
 using testing::kHour;
 using testing::kMinute;
 using testing::kNow;
@@ -24,8 +23,8 @@ using testing::make_hit;
 using testing::raw_exec;
 using testing::TempDir;
 
-const std::vector<std::string> kCategories{"extremism", "gambling", "self_harm", "drugs"};
-const std::vector<std::string> kSeverities{"advisory", "caution", "danger"};
+const std::vector<std::string> categories{"extremism", "gambling", "self_harm", "drugs"};
+const std::vector<std::string> severities{"advisory", "caution", "danger"};
 
 class StoreQuery : public ::testing::Test {
  protected:
@@ -45,9 +44,9 @@ class StoreQuery : public ::testing::Test {
     for (int i = 0; i < 3000; ++i) {
       int dev = static_cast<int>(rng() % 40);
       clock[dev] += static_cast<TimeUs>(rng() % (30 * kMinute));
-      HitRecord h = make_hit(clock[dev], "10.1.0." + std::to_string(dev),
-                             kCategories[rng() % kCategories.size()],
-                             kSeverities[rng() % kSeverities.size()]);
+      HitRecord h =
+          make_hit(clock[dev], "10.1.0." + std::to_string(dev),
+                   categories[rng() % categories.size()], severities[rng() % severities.size()]);
       if (dev < 8) {
         h.person_ref = "P" + std::to_string(dev % 4);
         h.attribution_source = "csv";

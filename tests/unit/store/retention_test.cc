@@ -19,7 +19,6 @@ namespace {
 using testing::FakeClock;
 using ::testing::HasSubstr;
 using testing::kDay;
-using testing::kHour;
 using testing::kNow;
 using testing::make_hit;
 using testing::raw_int;
@@ -60,9 +59,10 @@ class StoreRetention : public ::testing::Test {
       t = writer_->append(make_hit(kNow - 200 * kDay + i, "10.0.0.3")).ticket;
     for (int i = 0; i < 2; ++i) t = writer_->append(make_hit(kNow - kDay + i, "10.0.0.4")).ticket;
     ASSERT_TRUE(writer_->wait_acked(t, std::chrono::seconds(10)));
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
       ASSERT_TRUE(
           writer_->record_activity({kNow - 40 * kDay + i, "10.0.0.9", "", "dns", "a.example"}));
+    }
     ASSERT_TRUE(writer_->record_activity({kNow - kDay, "10.0.0.9", "", "dns", "b.example"}));
     // Let the activity commit (flushed within activity_flush).
     for (int i = 0; i < 100 && raw_int(db_, "SELECT count(*) FROM activity") < 2; ++i) {
