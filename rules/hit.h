@@ -56,6 +56,9 @@ struct Decision {
   std::string reason;    // why the verdict, in words an IT specialist can act on
   int phrase_score = 0;       // weighted phrases: the score the limit was compared with
   int naughtiness_limit = 0;  // the group's limit this decision was made with
+  // What this decision added to the score: with a FlowScore, only phrases
+  // new to the flow; without one, the same as phrase_score.
+  int phrase_added = 0;
 };
 
 // Weighted-phrase scoring across one flow, in e2guardian's singular mode:

@@ -450,7 +450,9 @@ std::uint64_t phrase_key(const Hit& h) {
   return std::hash<std::string>{}(h.list) * 0x9E3779B97F4A7C15ULL ^ h.line;
 }
 
-bool weighted(const Hit& h) { return h.kind == HitKind::Phrase && h.weight != 0; }
+// Only weighted phrases carry a weight; a phrase matched in a search term
+// keeps its weight although its kind says where it was found.
+bool weighted(const Hit& h) { return h.weight != 0; }
 
 // Adds the phrases of `hits` not yet counted in this flow; returns the total.
 int add_to_flow(FlowScore& flow, const std::vector<Hit>& hits) {
@@ -485,7 +487,13 @@ Decision RuleSnapshot::Impl::conclude(std::vector<Hit> hits, const GroupPolicy& 
     any_weighted = true;
     score += h.weight;
   }
-  if (flow != nullptr && any_weighted) score = add_to_flow(*flow, hits);
+  if (flow != nullptr && any_weighted) {
+    const int before = flow->total;
+    score = add_to_flow(*flow, hits);
+    d.phrase_added = score - before;
+  } else {
+    d.phrase_added = score;
+  }
   for (Hit& h : hits) {
     if (weighted(h)) h.action = score < g.naughtiness_limit ? Action::Log : h.limit_action;
   }

@@ -29,7 +29,7 @@ struct WriterOptions {
   // 0.5 KB each plus the hits' text) are allocated 1024 at a time when the
   // spool first grows that far, and kept.
   std::size_t spool_capacity = 100'000;
-  std::size_t batch_max = 512;                    // store.batch_max_hits
+  std::size_t batch_max = 4096;                   // store.batch_max_hits
   std::chrono::milliseconds batch_delay{200};     // store.batch_max_delay
   std::chrono::milliseconds busy_timeout{5'000};  // store.busy_timeout: SQLite's own wait
   std::chrono::milliseconds retry_min{20};        // back-off after a failed commit ...

@@ -7,6 +7,7 @@
 #include "admin/vigilctl/extract_command.h"
 #include "admin/vigilctl/rules_command.h"
 #include "admin/vigilctl/store_command.h"
+#include "daemon/config/cli_options.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vigilctl: Vigil's command line (extraction, rules, configuration, store, reports)"};
@@ -81,8 +82,14 @@ int main(int argc, char** argv) {
       store->add_subcommand("backup", "Copy a live store with SQLite's online backup API");
   CLI::App* store_verify = store->add_subcommand(
       "verify-audit", "Walk the audit log's hash chain and name the first broken row");
+  vigil::config::CliOptions store_config;
   for (CLI::App* sub : {store_init, store_migrate, store_check, store_backup, store_verify}) {
-    sub->add_option("--db", so.db, "The store file")->required();
+    CLI::Option* db = sub->add_option("--db", so.db, "The store file");
+    CLI::Option* cfg =
+        sub->add_option("--config", store_config.path, "Read the store file from store.path");
+    sub->add_option("--set", store_config.overrides, "Override a configuration key")
+        ->type_name("SECTION.KEY=VALUE");
+    db->excludes(cfg);
   }
   store_backup->add_option("--out", so.out, "The copy to write (must not exist)")->required();
 
@@ -112,6 +119,22 @@ int main(int argc, char** argv) {
   if (auto rc = vigil::admin::run_ctl_command(ctl_commands, ctl)) return *rc;
   if (check->parsed()) return vigil::admin::run_rules_check(ro);
   if (test->parsed()) return vigil::admin::run_rules_test(ro);
+  const bool store_command = store_init->parsed() || store_migrate->parsed() ||
+                             store_check->parsed() || store_backup->parsed() ||
+                             store_verify->parsed();
+  if (store_command && so.db.empty() && store_config.path.empty()) {
+    std::fprintf(stderr, "vigilctl store: give the store as --db FILE or --config FILE\n");
+    return 2;
+  }
+  if (store_command && !store_config.path.empty()) {
+    vigil::config::LoadResult loaded = vigil::config::load(store_config);
+    if (!loaded) {
+      for (const std::string& e : loaded.errors)
+        std::fprintf(stderr, "vigilctl store: %s\n", e.c_str());
+      return 2;
+    }
+    so.db = loaded.config->get_string("store.path");
+  }
   if (store_init->parsed()) return vigil::admin::run_store_init(so);
   if (store_migrate->parsed()) return vigil::admin::run_store_migrate(so);
   if (store_check->parsed()) return vigil::admin::run_store_check(so);

@@ -43,13 +43,23 @@ std::optional<ConcernTrigger> ConcernRules::on_hit(const HitFacts& hit) {
   }
   if (c.triggered && hit.ts_us < c.last_trigger_us + window) {
     ++held_back_;  // the open concern already covers this person and category
-    return std::nullopt;
+    ConcernTrigger t{hit.subject, key, hit.severity, why};
+    t.link_only = true;
+    return t;
   }
   c.triggered = true;
   c.last_trigger_us = hit.ts_us;
   ++triggers_;
   return ConcernTrigger{hit.subject, key, hit.circumvention && !danger ? "caution" : hit.severity,
                         why};
+}
+
+void ConcernRules::release(const ConcernTrigger& trigger) {
+  std::lock_guard lock(mutex_);
+  auto it = subjects_.find(trigger.subject);
+  if (it == subjects_.end()) return;
+  auto c = it->second.categories.find(trigger.category);
+  if (c != it->second.categories.end()) c->second.triggered = false;
 }
 
 void ConcernRules::evict_stalest() {

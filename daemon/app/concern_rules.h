@@ -12,8 +12,9 @@
 //    technical one.
 //
 // After a concern for a person and category, further triggers for the same
-// pair are held back for the rest of the window: their hits land in the
-// same incident, which is linked to the open concern. Memory is bounded: at
+// pair are held back for the rest of the window: they come back marked
+// link_only, and their incidents are linked to the open concern instead of
+// opening another. Memory is bounded: at
 // most `max_subjects` people/devices are tracked, the stalest dropped.
 
 #include <chrono>
@@ -50,14 +51,23 @@ struct ConcernTrigger {
   // Why, in words for the chronology: what kind of signal, never the
   // learner's name.
   std::string why;
+  // Held back: a concern for this subject and category was raised within
+  // the window; this hit's incident is to be linked to it, not a new one.
+  bool link_only = false;
 };
 
 class ConcernRules {
  public:
   explicit ConcernRules(ConcernRulesOptions options) : options_(options) {}
 
-  // Thread-safe. A trigger when this hit raises a concern now.
+  // Thread-safe. A trigger when this hit raises a concern now (or, with
+  // link_only, joins the one raised earlier in the window).
   std::optional<ConcernTrigger> on_hit(const HitFacts& hit);
+
+  // The concern for `trigger` could not be stored (the hit was refused, or
+  // opening the concern failed): forget that it was raised, so the next
+  // signal for the same subject and category raises it again.
+  void release(const ConcernTrigger& trigger);
 
   [[nodiscard]] std::size_t subjects() const;
   [[nodiscard]] std::uint64_t triggers() const;

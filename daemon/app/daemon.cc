@@ -162,7 +162,10 @@ void Daemon::stop() {
   if (pipeline_) pipeline_->finish();
   // Every hit the workers handed over is committed (or counted as lost by
   // the store when the database stays unavailable), so its concern can open.
-  if (writer_) writer_->wait_acked(last_ticket_.load(), std::chrono::seconds(60));
+  if (writer_ && !writer_->wait_acked(last_ticket_.load(), std::chrono::seconds(60)) &&
+      outputs_ != nullptr) {
+    outputs_->alarm("store", "stopping with hits not yet committed");
+  }
   {
     std::unique_lock lock(concern_mutex_);
     concern_stop_ = true;
@@ -170,10 +173,20 @@ void Daemon::stop() {
   concern_cv_.notify_all();
   if (concern_thread_.joinable()) concern_thread_.join();
   if (writer_) writer_->stop();
+  // Signals whose hit was never committed, or committed too late for the
+  // concern thread: counted, and said, not silently dropped.
+  std::lock_guard lock(concern_mutex_);
+  const std::size_t lost = awaiting_commit_.size() + ready_.size();
+  if (lost > 0) {
+    concern_errors_.fetch_add(lost, std::memory_order_relaxed);
+    if (outputs_ != nullptr) {
+      outputs_->alarm("concern", std::to_string(lost) + " concern signal(s) not stored at stop");
+    }
+  }
 }
 
 void Daemon::on_observation(const inspect::Observation& obs, const Attribution& who) {
-  if (outputs_ != nullptr) {
+  if (outputs_ != nullptr && outputs_->eve_enabled()) {
     if (std::string line = inspect::to_eve_json(obs); !line.empty()) outputs_->eve(std::move(line));
   }
   if (obs.kind == inspect::ObservationKind::DnsAnswer) return;  // the query is the visit
@@ -192,6 +205,7 @@ void Daemon::on_decision(const inspect::Observation& obs, const rules::Decision&
                          const Attribution& who) {
   const std::string client = obs.client.to_string();
   const int limit = decision.naughtiness_limit;
+  bool phrase_counted = false;
   for (const rules::Hit& h : decision.hits) {
     HitDraft draft;
     store::HitRecord& r = draft.record;
@@ -212,7 +226,7 @@ void Daemon::on_decision(const inspect::Observation& obs, const rules::Decision&
     r.reason = h.reason;
     r.statutory = h.statutory;
     r.allowed = h.allowed || h.allow_entry;
-    r.weight = h.kind == rules::HitKind::Phrase ? h.weight : 0;
+    r.weight = h.weight;
     r.flow_id = h.flow_id;
     r.person_ref = who.person_ref;
     r.attribution_source = who.source;
@@ -222,7 +236,12 @@ void Daemon::on_decision(const inspect::Observation& obs, const rules::Decision&
     facts.category = r.category;
     facts.severity = r.severity;
     facts.allowed = r.allowed;
-    facts.phrase_weight = r.weight;
+    // What the decision added to the flow's score (each phrase once per
+    // flow), carried by its first weighted hit only.
+    if (h.weight != 0 && !phrase_counted) {
+      facts.phrase_weight = decision.phrase_added;
+      phrase_counted = true;
+    }
     facts.phrase_limit = limit;
     facts.circumvention = h.category == rules::Category::Circumvention;
     facts.ts_us = static_cast<std::uint64_t>(r.ts_us);
@@ -234,7 +253,7 @@ void Daemon::on_decision(const inspect::Observation& obs, const rules::Decision&
 }
 
 void Daemon::on_flow_end(const inspect::FlowSummary& flow, const Attribution& who) {
-  if (outputs_ != nullptr) outputs_->eve(inspect::to_eve_json(flow));
+  if (outputs_ != nullptr && outputs_->eve_enabled()) outputs_->eve(inspect::to_eve_json(flow));
   const std::string flags = circumvention_flags(flow.classification.flags);
   if (flags.empty()) return;
   circumvention_flows_.fetch_add(1, std::memory_order_relaxed);
@@ -291,7 +310,10 @@ void Daemon::append(HitDraft&& draft) {
   const store::AppendResult a = writer_->append(std::move(draft.record));
   if (a.status != store::AppendStatus::Accepted) {
     hits_refused_.fetch_add(1, std::memory_order_relaxed);
-    concern_errors_.fetch_add(1, std::memory_order_relaxed);
+    if (!pending.trigger.link_only) {
+      concern_rules_.release(pending.trigger);  // the next signal raises it again
+      concern_errors_.fetch_add(1, std::memory_order_relaxed);
+    }
     return;
   }
   hits_appended_.fetch_add(1, std::memory_order_relaxed);
@@ -316,6 +338,21 @@ void Daemon::on_commit(const store::Ack* acks, std::size_t n) {
   if (any) concern_cv_.notify_one();
 }
 
+bool Daemon::link_to(std::int64_t concern_id, std::int64_t incident_id) {
+  if (casework_->link_incident(kActor, concern_id, incident_id)) {
+    concerns_linked_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  // Already linked to this concern (several hits of one incident) is fine.
+  auto inc = casework_->reader().incident(incident_id);
+  return inc && inc->has_value() && (**inc).concern_id == concern_id;
+}
+
+bool Daemon::concern_closed(std::int64_t concern_id) {
+  auto c = casework_->reader().concern(concern_id);
+  return c && c->has_value() && (**c).state == store::ConcernState::Closed;
+}
+
 void Daemon::concern_loop() {
   std::unique_lock lock(concern_mutex_);
   for (;;) {
@@ -326,20 +363,20 @@ void Daemon::concern_loop() {
     }
     PendingConcern p = std::move(ready_.front());
     ready_.pop_front();
-    ++concern_busy_;
     lock.unlock();
 
     const std::string key = p.trigger.subject + '\n' + p.trigger.category;
-    bool linked = false;
-    if (auto open = open_concerns_.find(key); open != open_concerns_.end() && p.incident_id != 0) {
-      if (casework_->link_incident(kActor, open->second, p.incident_id)) {
-        concerns_linked_.fetch_add(1, std::memory_order_relaxed);
-        linked = true;
-      } else {
-        open_concerns_.erase(open);  // closed meanwhile: open a new one
-      }
+    auto open = open_concerns_.find(key);
+    bool done = false;
+    if (open != open_concerns_.end() && p.incident_id != 0) {
+      done = link_to(open->second, p.incident_id);
+      if (!done && concern_closed(open->second)) open_concerns_.erase(open);
+    } else if (open != open_concerns_.end()) {
+      done = true;  // nothing to link (an allowed or refused hit)
     }
-    if (!linked) {
+    // A held-back signal whose concern is not known here (it failed to
+    // open, or vigild restarted) opens one like a first signal.
+    if (!done && (open_concerns_.find(key) == open_concerns_.end())) {
       store::NewConcern nc;
       nc.summary = "Raised by Vigil: " + p.trigger.why + " (" + p.trigger.category + ", " +
                    p.trigger.severity + ").";
@@ -357,14 +394,36 @@ void Daemon::concern_loop() {
         concerns_opened_.fetch_add(1, std::memory_order_relaxed);
         if (outputs_ != nullptr) outputs_->concern_opened(*id, p.trigger, p.under_18);
       } else {
+        concern_rules_.release(p.trigger);
         concern_errors_.fetch_add(1, std::memory_order_relaxed);
         if (outputs_ != nullptr) {
           outputs_->alarm("concern", "a concern could not be opened: " + id.error().message);
         }
       }
+    } else if (!done) {
+      concern_errors_.fetch_add(1, std::memory_order_relaxed);
+      if (outputs_ != nullptr) {
+        outputs_->alarm("concern", "incident " + std::to_string(p.incident_id) +
+                                       " could not be linked to its open concern");
+      }
     }
     lock.lock();
-    --concern_busy_;
+  }
+}
+
+void Daemon::housekeeping(std::chrono::steady_clock::time_point now) {
+  if (!writer_) return;
+  if (now >= next_rollup_) {
+    (void)writer_->rollup_statistics();  // the future's result is in the store's stats
+    next_rollup_ = now + std::chrono::hours(1);
+  }
+  if (now >= next_retention_) {
+    store::RetentionPolicy p;
+    p.activity_days = static_cast<int>(config_.get_int("retention.activity_days"));
+    p.hits_months = static_cast<int>(config_.get_int("retention.hits_months"));
+    p.statistics_months = static_cast<int>(config_.get_int("retention.statistics_months"));
+    (void)writer_->run_retention(p);
+    next_retention_ = now + std::chrono::hours(24);
   }
 }
 
@@ -393,16 +452,17 @@ void Daemon::health_check() {
     frames += s.kernel_received;
     drops += s.kernel_dropped + s.queue_drops;
   }
-  // The drop share over the last interval.
-  const std::uint64_t df = frames - std::min(frames, last_frames_);
-  const std::uint64_t dd = drops - std::min(drops, last_drops_);
-  last_frames_ = frames;
-  last_drops_ = drops;
+  // The drop share over the last 5 minutes (one sample per call, once a second).
+  drop_samples_.emplace_back(frames, drops);
+  while (drop_samples_.size() > 301) drop_samples_.pop_front();
+  const auto [f0, d0] = drop_samples_.front();
+  const std::uint64_t df = frames - std::min(frames, f0);
+  const std::uint64_t dd = drops - std::min(drops, d0);
   const double limit = config_.get_double("capture.drop_alarm_percent");
   const bool dropping = df > 0 && 100.0 * static_cast<double>(dd) / static_cast<double>(df) > limit;
   if (dropping && !drops_alarmed_) {
     outputs_->alarm("capture_drops", std::to_string(dd) + " of " + std::to_string(df) +
-                                         " frames dropped in the last second");
+                                         " frames dropped in the last 5 minutes");
   }
   drops_alarmed_ = dropping;
 }

@@ -35,6 +35,8 @@ namespace vigil::daemon {
 class DaemonOutputs {
  public:
   virtual ~DaemonOutputs() = default;
+  // Whether eve() writes anywhere (the daemon then skips building lines).
+  [[nodiscard]] virtual bool eve_enabled() const = 0;
   // One EVE JSON line (observation or flow event).
   virtual void eve(std::string line) = 0;
   // One rule hit of a decision (EVE alert event, syslog).
@@ -83,6 +85,12 @@ class Daemon final : public PipelineSink, public ControlHandler {
   // alarm per episode, not one per second.
   void health_check();
 
+  // Housekeeping on the store's writer thread, off the packet path: the
+  // hourly statistics rollup (reports) and retention (retention.*; concerns
+  // and the audit log are never purged). The main thread calls it each
+  // tick; it starts a job when one is due and never waits for it.
+  void housekeeping(std::chrono::steady_clock::time_point now);
+
   [[nodiscard]] DaemonStats stats() const;
   [[nodiscard]] std::uint64_t store_committed() const;
 
@@ -116,6 +124,8 @@ class Daemon final : public PipelineSink, public ControlHandler {
   void append(struct HitDraft&& draft);
   void on_commit(const store::Ack* acks, std::size_t n);
   void concern_loop();
+  bool link_to(std::int64_t concern_id, std::int64_t incident_id);
+  bool concern_closed(std::int64_t concern_id);
 
   config::Config config_;
   const AttributionSource& identity_;
@@ -139,7 +149,6 @@ class Daemon final : public PipelineSink, public ControlHandler {
   std::unordered_map<std::uint64_t, PendingConcern> awaiting_commit_;
   std::deque<PendingConcern> ready_;
   bool concern_stop_ = false;
-  std::size_t concern_busy_ = 0;  // being opened right now
   std::thread concern_thread_;
   // Open concerns per (subject, category), to link later incidents.
   std::unordered_map<std::string, std::int64_t> open_concerns_;
@@ -151,12 +160,15 @@ class Daemon final : public PipelineSink, public ControlHandler {
   std::atomic<std::uint64_t> concerns_linked_{0};
   std::atomic<std::uint64_t> concern_errors_{0};
   std::atomic<std::uint64_t> last_ticket_{0};
+  // housekeeping() state (main thread only).
+  std::chrono::steady_clock::time_point next_rollup_{};
+  std::chrono::steady_clock::time_point next_retention_{};
   // health_check() state (main thread only).
   bool store_alarmed_ = false;
   std::vector<bool> interface_alarmed_;
   bool drops_alarmed_ = false;
-  std::uint64_t last_frames_ = 0;
-  std::uint64_t last_drops_ = 0;
+  // (frames, drops) totals once a second over the last 5 minutes.
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> drop_samples_;
   bool started_flag_ = false;
   bool stopped_ = false;
 };

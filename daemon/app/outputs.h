@@ -29,6 +29,7 @@ class StandardOutputs final : public DaemonOutputs {
   static std::unique_ptr<StandardOutputs> create(const config::Config& config, std::string& error);
   ~StandardOutputs() override;
 
+  [[nodiscard]] bool eve_enabled() const override { return eve_ != nullptr; }
   void eve(std::string line) override;
   void alert(const inspect::Observation& obs, const rules::Decision& decision,
              const rules::Hit& hit) override;

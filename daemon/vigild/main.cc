@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -96,10 +97,16 @@ int live(const vigil::config::Config& config) {
   auto daemon = vigil::daemon::Daemon::create(config, identity, outputs.get(),
                                               capture.interfaces.size(), error);
   if (!daemon) return fail(error);
+  // A broken source keeps failing at each refresh: say so when its error
+  // first appears or changes, not every 5 s.
+  std::set<std::string> identity_errors;
   auto refresh_identity = [&] {
+    std::set<std::string> now;
     for (const std::string& e : identity.refresh(daemon->writer())) {
-      outputs->alarm("identity", e);
+      if (identity_errors.count(e) == 0) outputs->alarm("identity", e);
+      now.insert(e);
     }
+    identity_errors = std::move(now);
   };
   refresh_identity();
   auto live_capture = vigil::daemon::LiveCapture::open(capture, daemon->pipeline(), error);
@@ -155,6 +162,7 @@ int live(const vigil::config::Config& config) {
     timespec tick{1, 0};
     const int sig = sigtimedwait(&signals, nullptr, &tick);
     daemon->health_check();
+    daemon->housekeeping(std::chrono::steady_clock::now());
     if (const auto now = std::chrono::steady_clock::now(); now >= next_refresh) {
       std::lock_guard lock(identity_mutex);
       refresh_identity();  // leases change all day: re-read what changed

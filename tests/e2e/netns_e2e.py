@@ -49,7 +49,6 @@ def spawn(ns, args, log, **kw):
 
 def cleanup():
     for ns in NS:
-        sh("ip", "netns", "pids", ns, check=False)
         for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
             sh("kill", "-9", pid, check=False)
         sh("ip", "netns", "del", ns, check=False)
@@ -272,7 +271,7 @@ public_url = "https://vigil.centre.example:8443"
             problems.append("no notification reached the SMTP sink")
         else:
             body = open(os.path.join(mail, mails[0]), encoding="utf-8", errors="replace").read()
-            if "Test Learner" in body or BLOCKED in body or client_ip in body:
+            if any(x in body for x in ("Test Learner", "L0777", BLOCKED, client_ip, CLIENT_MAC)):
                 problems.append("the notification carries personal detail")
             if "https://vigil.centre.example:8443/concerns/" not in body:
                 problems.append("the notification does not link to the concern")

@@ -128,8 +128,19 @@ def main():
         expect_ok("migrate again", store("migrate", "--db", old), "nothing to do")
 
         p = store("check")
-        if p.returncode == 0:
-            failures.append("check without --db accepted")
+        if p.returncode == 0 or "--db FILE or --config FILE" not in p.stderr:
+            failures.append("check without --db accepted: %r" % p.stderr)
+        # The store named by the shared configuration (store.path), and --set over it.
+        cfg = os.path.join(tmp, "vigil.toml")
+        with open(cfg, "w") as f:
+            f.write('[store]\npath = "%s"\n' % old)
+        expect_ok("check --config", store("check", "--config", cfg), "1 hits, 0 incidents")
+        with open(cfg, "w") as f:
+            f.write('[store]\npath = "%s"\n' % os.path.join(tmp, "absent.db"))
+        expect_ok("check --config --set", store("check", "--config", cfg, "--set",
+                                                "store.path=" + old), "1 hits, 0 incidents")
+        expect_error("check --config with a bad key",
+                     store("check", "--config", cfg, "--set", "store.pth=x"), "store.pth")
         p = store("backup", "--db", db)
         if p.returncode == 0:
             failures.append("backup without --out accepted")

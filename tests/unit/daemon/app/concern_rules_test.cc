@@ -24,8 +24,10 @@ TEST(ConcernRules, ADangerHitRaisesAConcernAtOnceAndOnlyOncePerWindow) {
   EXPECT_EQ(t->category, "extremism");
   EXPECT_EQ(t->severity, "danger");
   EXPECT_NE(t->why.find("danger-severity extremism"), std::string::npos);
-  // Later hits within the window join the open concern's incident.
-  EXPECT_FALSE(rules.on_hit(hit("L001", "extremism", "danger", 30 * kMinute)));
+  // Later hits within the window are linked to the open concern.
+  auto held = rules.on_hit(hit("L001", "extremism", "danger", 30 * kMinute));
+  ASSERT_TRUE(held);
+  EXPECT_TRUE(held->link_only);
   EXPECT_EQ(rules.held_back(), 1U);
   // Another category, or another person, is a concern of its own.
   EXPECT_TRUE(rules.on_hit(hit("L001", "terrorism", "danger", 31 * kMinute)));
@@ -33,6 +35,16 @@ TEST(ConcernRules, ADangerHitRaisesAConcernAtOnceAndOnlyOncePerWindow) {
   // After the window, a new concern.
   EXPECT_TRUE(rules.on_hit(hit("L001", "extremism", "danger", 71 * kMinute)));
   EXPECT_EQ(rules.triggers(), 4U);
+}
+
+TEST(ConcernRules, AConcernThatCouldNotBeStoredIsRaisedAgain) {
+  ConcernRules rules({std::chrono::hours(1), 3, 1000});
+  auto t = rules.on_hit(hit("L001", "extremism", "danger", kMinute));
+  ASSERT_TRUE(t);
+  rules.release(*t);  // e.g. the store refused the hit
+  auto again = rules.on_hit(hit("L001", "extremism", "danger", 2 * kMinute));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->link_only);
 }
 
 TEST(ConcernRules, CautionAdvisoryAndAllowedHitsRaiseNothing) {

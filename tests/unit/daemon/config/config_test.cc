@@ -94,7 +94,7 @@ TEST(Declarations, KeysTheInterfacesNameExist) {
 TEST(Config, UnsetKeysTakeTheirDefaults) {
   const Config c;
   EXPECT_EQ(c.get_string("store.path"), "/var/lib/vigil/vigil.db");
-  EXPECT_EQ(c.get_int("store.batch_max_hits"), 512);
+  EXPECT_EQ(c.get_int("store.batch_max_hits"), 4096);
   EXPECT_EQ(c.get_duration("store.batch_max_delay"), milliseconds(200));
   EXPECT_EQ(c.get_duration("notify.throttle"), minutes(10));
   EXPECT_TRUE(c.get_bool("capture.promiscuous"));

@@ -293,6 +293,25 @@ TEST_F(SnapshotTest, PlainHttpTextIsScannedForPhrases) {
   }
 }
 
+TEST_F(SnapshotTest, WeightedPhrasesInASearchTermKeepTheLimit) {
+  standard_tree();
+  std::string error;
+  auto s = build(error);
+  ASSERT_TRUE(s) << error;
+  s->prepare(scratch_);
+  inspect::Observation o;
+  o.kind = inspect::ObservationKind::SearchTerm;
+  o.value = "a fight broke out";  // 30, below the limit of 50
+  Decision d = s->decide(o, "", scratch_);
+  EXPECT_EQ(d.verdict, Verdict::Log) << d.reason;
+  EXPECT_EQ(d.phrase_score, 30);
+  ASSERT_EQ(d.hits.size(), 1U);
+  EXPECT_EQ(d.hits[0].kind, HitKind::SearchTerm);
+  EXPECT_EQ(d.hits[0].weight, 30);
+  o.value = "a fight with a weapon";  // 55
+  EXPECT_EQ(s->decide(o, "", scratch_).verdict, Verdict::Block);
+}
+
 TEST_F(SnapshotTest, WeightedPhrasesAddUpAcrossAFlowEachOnce) {
   standard_tree();
   std::string error;
@@ -307,11 +326,13 @@ TEST_F(SnapshotTest, WeightedPhrasesAddUpAcrossAFlowEachOnce) {
   Decision d = s->decide(o, "", scratch_, &flow);
   EXPECT_EQ(d.verdict, Verdict::Log);
   EXPECT_EQ(flow.total, 30);
+  EXPECT_EQ(d.phrase_added, 30);
   // The same phrase again in the same flow adds nothing (singular mode).
   o.value = "another fight";
   d = s->decide(o, "", scratch_, &flow);
   EXPECT_EQ(d.verdict, Verdict::Log);
   EXPECT_EQ(flow.total, 30);
+  EXPECT_EQ(d.phrase_added, 0);  // nothing new for the person's score either
   // A new phrase brings the flow to 55: now the phrases act.
   o.value = "someone had a weapon";
   d = s->decide(o, "", scratch_, &flow);
