@@ -419,9 +419,10 @@ void Daemon::housekeeping(std::chrono::steady_clock::time_point now) {
   }
   if (now >= next_retention_) {
     store::RetentionPolicy p;
-    p.activity_days = static_cast<int>(config_.get_int("retention.activity_days"));
-    p.hits_months = static_cast<int>(config_.get_int("retention.hits_months"));
-    p.statistics_months = static_cast<int>(config_.get_int("retention.statistics_months"));
+    const config::Config c = config();
+    p.activity_days = static_cast<int>(c.get_int("retention.activity_days"));
+    p.hits_months = static_cast<int>(c.get_int("retention.hits_months"));
+    p.statistics_months = static_cast<int>(c.get_int("retention.statistics_months"));
     (void)writer_->run_retention(p);
     next_retention_ = now + std::chrono::hours(24);
   }
@@ -458,13 +459,29 @@ void Daemon::health_check() {
   const auto [f0, d0] = drop_samples_.front();
   const std::uint64_t df = frames - std::min(frames, f0);
   const std::uint64_t dd = drops - std::min(drops, d0);
-  const double limit = config_.get_double("capture.drop_alarm_percent");
+  const double limit = config().get_double("capture.drop_alarm_percent");
   const bool dropping = df > 0 && 100.0 * static_cast<double>(dd) / static_cast<double>(df) > limit;
   if (dropping && !drops_alarmed_) {
     outputs_->alarm("capture_drops", std::to_string(dd) + " of " + std::to_string(df) +
                                          " frames dropped in the last 5 minutes");
   }
   drops_alarmed_ = dropping;
+}
+
+config::Config Daemon::config() const {
+  std::lock_guard lock(config_mutex_);
+  return config_;
+}
+
+void Daemon::apply_config(const config::Config& loaded) {
+  // Startup-only keys stay as they run: only the reloadable ones change.
+  const config::ConfigDiff d = config::diff(config(), loaded, config::kVigild);
+  if (d.reload.empty()) return;
+  std::lock_guard lock(config_mutex_);
+  config_ = loaded;
+  limits_.compile_time = loaded.get_duration("rules.compile_time_limit");
+  limits_.compile_memory_bytes = static_cast<std::size_t>(loaded.get_int("rules.compile_memory_mb"))
+                                 << 20;
 }
 
 DaemonStats Daemon::stats() const {
@@ -483,7 +500,13 @@ std::uint64_t Daemon::store_committed() const { return writer_ ? writer_->stats(
 ReloadOutcome Daemon::reload() {
   std::lock_guard serial(reload_mutex_);
   if (reload_hook_) reload_hook_();
-  const rules::ReloadResult r = rules_.reload(config_.get_string("rules.dir"), limits_);
+  const config::Config c = config();
+  rules::SnapshotLimits limits;
+  {
+    std::lock_guard lock(config_mutex_);
+    limits = limits_;
+  }
+  const rules::ReloadResult r = rules_.reload(c.get_string("rules.dir"), limits);
   ReloadOutcome out;
   out.ok = r.ok;
   if (!r.ok) {
@@ -498,7 +521,7 @@ ReloadOutcome Daemon::reload() {
   const auto snap = rules_.current();
   store::RuleSetRecord rs;
   rs.loaded_us = now_us();
-  rs.source = config_.get_string("rules.dir");
+  rs.source = c.get_string("rules.dir");
   rs.lists = static_cast<std::int64_t>(snap->lists().size());
   for (const rules::LoadedList& l : snap->lists()) {
     rs.entries += static_cast<std::int64_t>(l.entries);

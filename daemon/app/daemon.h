@@ -109,8 +109,14 @@ class Daemon final : public PipelineSink, public ControlHandler {
 
   // For the live program: interfaces being captured (status and metrics).
   void set_capture(const LiveCapture* capture) { capture_ = capture; }
-  // Also run on every reload (identity sources, the EVE file), before the rules.
+  // Also run on every reload (configuration, identity sources, the EVE
+  // file), before the rules.
   void set_reload_hook(std::function<void()> hook) { reload_hook_ = std::move(hook); }
+
+  // A re-read configuration: the keys a reload applies (rules.dir and the
+  // compile limits, retention.*, capture.drop_alarm_percent, ...) take effect
+  // from now; startup-only keys keep their running values until a restart.
+  void apply_config(const config::Config& loaded);
 
  private:
   struct PendingConcern {
@@ -127,6 +133,9 @@ class Daemon final : public PipelineSink, public ControlHandler {
   bool link_to(std::int64_t concern_id, std::int64_t incident_id);
   bool concern_closed(std::int64_t concern_id);
 
+  [[nodiscard]] config::Config config() const;
+
+  mutable std::mutex config_mutex_;  // config_ and limits_: reloads replace them
   config::Config config_;
   const AttributionSource& identity_;
   DaemonOutputs* outputs_;

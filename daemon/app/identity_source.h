@@ -30,6 +30,11 @@ class IdentitySource final : public AttributionSource {
   // data stays in use).
   std::vector<std::string> refresh(store::Writer* writer);
 
+  // New source paths from a re-read configuration; read afresh next refresh.
+  void set_sources(const config::Config& config) {
+    attributor_.set_sources(identity::sources_from_config(config));
+  }
+
   [[nodiscard]] identity::AttributionCounters counters() const { return attributor_.counters(); }
 
  private:

@@ -129,10 +129,15 @@ void StandardOutputs::alarm(const std::string& kind, const std::string& text) {
   if (remote_syslog_) remote_syslog_->send(e);
 }
 
-void StandardOutputs::reopen() {
-  if (!eve_) return;
+void StandardOutputs::reopen(const std::string& eve_path) {
+  if (!eve_) {
+    if (!eve_path.empty()) alarm("events", "events.eve_path was off at start: restart vigild");
+    return;
+  }
   std::string error;
-  if (!eve_->reopen(error)) alarm("events", error);
+  const bool ok = eve_path.empty() || eve_path == eve_->path() ? eve_->reopen(error)
+                                                               : eve_->reopen(eve_path, error);
+  if (!ok) alarm("events", error);
 }
 
 void StandardOutputs::stop() {

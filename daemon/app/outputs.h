@@ -37,8 +37,9 @@ class StandardOutputs final : public DaemonOutputs {
                       bool under_18) override;
   void alarm(const std::string& kind, const std::string& text) override;
 
-  // After SIGHUP: the EVE file is opened again (logrotate moved it).
-  void reopen();
+  // After SIGHUP: the EVE file is opened again (logrotate moved it), at
+  // `eve_path` when events.eve_path changed.
+  void reopen(const std::string& eve_path);
   // Sends what is queued and stops the threads.
   void stop();
 

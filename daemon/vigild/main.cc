@@ -73,7 +73,7 @@ int replay(const vigil::config::Config& config, const std::vector<std::string>& 
   return status;
 }
 
-int live(const vigil::config::Config& config) {
+int live(const vigil::config::Config& config, const vigil::config::CliOptions& cli) {
   vigil::daemon::CaptureOptions capture;
   capture.interfaces = config.get_strings("capture.interfaces");
   if (capture.interfaces.empty()) {
@@ -114,8 +114,24 @@ int live(const vigil::config::Config& config) {
   daemon->set_capture(live_capture.get());
   std::mutex identity_mutex;  // refreshed from this thread and from control-socket reloads
   daemon->set_reload_hook([&] {
+    // The configuration file is read again: reloadable keys apply now, the
+    // others are named as needing a restart; a bad file keeps the running one.
+    vigil::config::LoadResult fresh = vigil::config::load(cli);
+    if (!fresh) {
+      outputs->alarm("config", "configuration not reloaded: " + fresh.errors.front());
+    } else {
+      const vigil::config::ConfigDiff d =
+          vigil::config::diff(config, *fresh.config, vigil::config::kVigild);
+      for (const vigil::config::Change& c : d.restart) {
+        std::fprintf(stderr, "vigild: %.*s changed: takes effect at the next restart\n",
+                     static_cast<int>(c.key.size()), c.key.data());
+      }
+      daemon->apply_config(*fresh.config);
+      identity.set_sources(*fresh.config);
+    }
+    const vigil::config::Config now = fresh ? *fresh.config : config;
     std::lock_guard lock(identity_mutex);
-    outputs->reopen();
+    outputs->reopen(now.get_string("events.eve_path"));
     refresh_identity();
   });
 
@@ -230,5 +246,5 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!pcaps.empty()) return replay(*loaded.config, pcaps);
-  return live(*loaded.config);
+  return live(*loaded.config, options);
 }

@@ -14,7 +14,8 @@ on the test blocklist and a page with a listed keyword.
 Asserts: each hit is in the store within 1 s of the client's request,
 attributed to the client's person through its lease; the incident and the
 concern appear; the DSL's notification reaches the SMTP sink; a rule reload
-during a burst of traffic loses no hit. Prints the measured delays.
+during a burst of traffic loses no hit; a reload re-reads the configuration
+(a changed rules.dir applies). Prints the measured delays.
 
 usage: netns_e2e.py VIGILD VIGILCTL NOTIFY_SERVERS_PY    (root; exit 77 = skipped)
 """
@@ -296,6 +297,21 @@ public_url = "https://vigil.centre.example:8443"
         print("burst during 5 reloads: %d of %d names stored" % (got, burst))
         if got != burst:
             problems.append("lost hits during reload: %d of %d" % (got, burst))
+        # 5. A re-read configuration: rules.dir now names another tree; after a
+        # reload its new entry matches.
+        rules2 = os.path.join(tmp, "rules2")
+        shutil.copytree(rules, rules2)
+        with open(os.path.join(rules2, "extremism.domains"), "a") as f:
+            f.write("second.vigil-test.example\n")
+        with open(cfg) as f:
+            text = f.read()
+        write(cfg, text.replace('dir = "%s"' % rules, 'dir = "%s"' % rules2))
+        rl = sh(vigilctl, "reload", "--socket", sock, check=False)
+        nsx(c, "dig", "+short", "+tries=1", "+time=2", "@10.77.2.2", "second.vigil-test.example")
+        if rl.returncode != 0 or not wait_for(lambda: query(
+                db, "SELECT id FROM hits WHERE value = 'second.vigil-test.example'"), 5):
+            problems.append("a rules.dir changed in the configuration did not apply on reload: %s"
+                            % (rl.stdout + rl.stderr))
         st = sh(vigilctl, "stats", "--socket", sock, check=False)
         if st.returncode != 0:
             problems.append("vigilctl stats failed: " + st.stderr)
