@@ -175,7 +175,7 @@ listen = ""
   EXPECT_EQ(c.origin("store.path").describe(), "vigil.toml:3");
   EXPECT_EQ(c.origin("capture.workers").describe(), "vigil.toml:8");
   EXPECT_EQ(c.origin("store.batch_max_hits").kind, Origin::Kind::Default);
-  EXPECT_EQ(c.get_int("store.batch_max_hits"), 512);
+  EXPECT_EQ(c.get_int("store.batch_max_hits"), 4096);
 }
 
 TEST(Load, DottedKeysAndInlineTablesAreTheSameKeys) {
