@@ -53,7 +53,7 @@ std::string_view verdict_name(Verdict v) noexcept;
 struct Decision {
   Verdict verdict = Verdict::None;
   std::vector<Hit> hits;
-  std::string reason;    // why the verdict, in words an IT specialist can act on
+  std::string reason;         // why the verdict, in words an IT specialist can act on
   int phrase_score = 0;       // weighted phrases: the score the limit was compared with
   int naughtiness_limit = 0;  // the group's limit this decision was made with
   // What this decision added to the score: with a FlowScore, only phrases

@@ -21,8 +21,8 @@
 // only when a second, independent hash chain agrees as well (a 29-bit check
 // stored in the slot), so a false match needs both a 64-bit and a 29-bit
 // collision under seeds drawn at random for each build: about N * 2^-93 per
-// probe with N rule domains (2^-73 at a million). Comparing the stored domain instead costs a dependent cache miss on
-// every hit (24.4 -> 16.5 M lookups/s at 1 M rules; rules/match/README.md).
+// probe with N rule domains (2^-73 at a million). Comparing the stored domain instead costs a
+// dependent cache miss on every hit (24.4 -> 16.5 M lookups/s at 1 M rules; rules/match/README.md).
 // bench/micro/rules_bench.cc compares this with a naive suffix walk through
 // std::unordered_set and with Hyperscan literals; rules/match/README.md has
 // the numbers.

@@ -97,8 +97,8 @@ TEST(ConcernRules, RepeatedCircumventionRaisesAConcern) {
 TEST(ConcernRules, TrackedPeopleAreBounded) {
   ConcernRules rules({std::chrono::hours(1), 3, 100});
   for (int i = 0; i < 1000; ++i) {
-    (void)rules.on_hit(hit("L" + std::to_string(i), "extremism", "danger",
-                           static_cast<std::uint64_t>(i) * 1000));
+    (void)rules.on_hit(
+        hit("L" + std::to_string(i), "extremism", "danger", static_cast<std::uint64_t>(i) * 1000));
   }
   EXPECT_LE(rules.subjects(), 100U);
   EXPECT_EQ(rules.triggers(), 1000U);
