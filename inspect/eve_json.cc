@@ -142,6 +142,17 @@ JsonObject& JsonObject::strings(std::string_view k, const std::vector<std::strin
   return *this;
 }
 
+JsonObject& JsonObject::array(std::string_view k, const std::vector<JsonObject>& items) {
+  key(k);
+  body_ += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) body_ += ',';
+    body_ += items[i].text();
+  }
+  body_ += ']';
+  return *this;
+}
+
 JsonObject& JsonObject::object(std::string_view k, const JsonObject& inner) {
   key(k);
   body_ += '{';
@@ -265,12 +276,7 @@ std::string to_eve_json(const FlowSummary& f) {
   ndpi.str("protocol", c.app_protocol).str("category", c.category);
   if (!c.risks.empty()) ndpi.strings("risks", c.risks);
   std::vector<std::string> flags;
-  if (c.flags & kFlowVpn) flags.emplace_back("vpn");
-  if (c.flags & kFlowTor) flags.emplace_back("tor");
-  if (c.flags & kFlowProxy) flags.emplace_back("proxy");
-  if (c.flags & kFlowEncryptedDns) flags.emplace_back("encrypted_dns");
-  if (c.flags & kFlowEch) flags.emplace_back("ech");
-  if (c.flags & kFlowRemoteDesktop) flags.emplace_back("remote_desktop");
+  for (std::string_view name : flow_flag_names(c.flags)) flags.emplace_back(name);
   if (!flags.empty()) ndpi.strings("circumvention", flags);
   event.object("ndpi", ndpi);
   return event.text();

@@ -27,6 +27,7 @@ class JsonObject {
   JsonObject& boolean(std::string_view key, bool value);
   JsonObject& strings(std::string_view key, const std::vector<std::string>& values);
   JsonObject& object(std::string_view key, const JsonObject& inner);
+  JsonObject& array(std::string_view key, const std::vector<JsonObject>& items);
   [[nodiscard]] bool empty() const noexcept { return body_.empty(); }
   // The object's text: "{...}".
   [[nodiscard]] std::string text() const;

@@ -75,6 +75,10 @@ enum FlowFlag : std::uint32_t {
   kFlowRemoteDesktop = 1u << 5,
 };
 
+// The names of the set FlowFlag bits, in bit order ("vpn", "tor", "proxy",
+// "encrypted_dns", "ech", "remote_desktop").
+std::vector<std::string_view> flow_flag_names(std::uint32_t flags);
+
 struct FlowClassification {
   std::string app_protocol;  // nDPI "master.app" name, e.g. "TLS.YouTube"
   std::string category;      // nDPI category name

@@ -23,19 +23,17 @@ std::int64_t now_us() {
       .count();
 }
 
-// The circumvention signals of a flow nDPI classified, as list entry text.
+// The circumvention signals of a flow nDPI classified (not remote desktop,
+// which is a tool, not a way round the filter), as list entry text.
 std::string circumvention_flags(std::uint32_t flags) {
+  constexpr std::uint32_t kCircumvention = inspect::kFlowVpn | inspect::kFlowTor |
+                                           inspect::kFlowProxy | inspect::kFlowEncryptedDns |
+                                           inspect::kFlowEch;
   std::string out;
-  auto add = [&](std::uint32_t bit, std::string_view name) {
-    if ((flags & bit) == 0) return;
+  for (std::string_view name : inspect::flow_flag_names(flags & kCircumvention)) {
     if (!out.empty()) out += ',';
     out += name;
-  };
-  add(inspect::kFlowVpn, "vpn");
-  add(inspect::kFlowTor, "tor");
-  add(inspect::kFlowProxy, "proxy");
-  add(inspect::kFlowEncryptedDns, "encrypted_dns");
-  add(inspect::kFlowEch, "ech");
+  }
   return out;
 }
 
@@ -109,18 +107,7 @@ std::unique_ptr<Daemon> Daemon::create(const config::Config& config,
     return nullptr;
   }
   d->casework_ = std::move(casework).value();
-  // A rule-set row per load, for the reports' list versions and ages.
-  const auto snap = d->rules_.current();
-  store::RuleSetRecord rs;
-  rs.loaded_us = now_us();
-  rs.source = dir;
-  rs.lists = static_cast<std::int64_t>(snap->lists().size());
-  for (const rules::LoadedList& l : snap->lists()) {
-    rs.entries += static_cast<std::int64_t>(l.entries);
-    rs.version += l.sha256.substr(0, 8);
-  }
-  rs.loaded_by = "vigild (start)";
-  (void)d->writer_->record_rule_set(rs);
+  d->record_rule_set(dir, "vigild (start)");
 
   PipelineOptions p;
   const auto workers = config.get_int("capture.workers");
@@ -290,14 +277,19 @@ void Daemon::on_flow_end(const inspect::FlowSummary& flow, const Attribution& wh
   append(std::move(draft));
 }
 
+void Daemon::note_ticket(std::uint64_t ticket) {
+  // The highest ticket handed to the store, for stop() to wait on.
+  std::uint64_t prev = last_ticket_.load(std::memory_order_relaxed);
+  while (prev < ticket && !last_ticket_.compare_exchange_weak(prev, ticket)) {
+  }
+}
+
 void Daemon::append(HitDraft&& draft) {
   if (!draft.trigger) {
     const store::AppendResult a = writer_->append(std::move(draft.record));
     if (a.status == store::AppendStatus::Accepted) {
       hits_appended_.fetch_add(1, std::memory_order_relaxed);
-      std::uint64_t prev = last_ticket_.load(std::memory_order_relaxed);
-      while (prev < a.ticket && !last_ticket_.compare_exchange_weak(prev, a.ticket)) {
-      }
+      note_ticket(a.ticket);
     } else {
       hits_refused_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -317,9 +309,7 @@ void Daemon::append(HitDraft&& draft) {
     return;
   }
   hits_appended_.fetch_add(1, std::memory_order_relaxed);
-  std::uint64_t prev = last_ticket_.load(std::memory_order_relaxed);
-  while (prev < a.ticket && !last_ticket_.compare_exchange_weak(prev, a.ticket)) {
-  }
+  note_ticket(a.ticket);
   awaiting_commit_.emplace(a.ticket, std::move(pending));
 }
 
@@ -518,18 +508,23 @@ ReloadOutcome Daemon::reload() {
   rules_loaded_us_.store(now_us());
   out.message = "rules reloaded in " + std::to_string(r.took.count()) + " ms (generation " +
                 std::to_string(r.generation) + ")";
+  record_rule_set(c.get_string("rules.dir"), "vigild (reload)");
+  return out;
+}
+
+void Daemon::record_rule_set(const std::string& source, const std::string& by) {
+  // A rule-set row per load, for the reports' list versions and ages.
   const auto snap = rules_.current();
   store::RuleSetRecord rs;
   rs.loaded_us = now_us();
-  rs.source = c.get_string("rules.dir");
+  rs.source = source;
   rs.lists = static_cast<std::int64_t>(snap->lists().size());
   for (const rules::LoadedList& l : snap->lists()) {
     rs.entries += static_cast<std::int64_t>(l.entries);
     rs.version += l.sha256.substr(0, 8);
   }
-  rs.loaded_by = "vigild (reload)";
+  rs.loaded_by = by;
   (void)writer_->record_rule_set(rs);
-  return out;
 }
 
 std::string Daemon::test_json(const std::string& input, const std::string& group) {
@@ -561,9 +556,9 @@ std::string Daemon::status_json() {
   if (!w.last_error.empty()) st.str("last_error", w.last_error);
   o.object("store", st);
   if (capture_ != nullptr) {
-    std::string ifs = "[";
+    std::vector<inspect::JsonObject> ifs;
     for (const InterfaceStats& i : capture_->stats()) {
-      inspect::JsonObject io;
+      inspect::JsonObject& io = ifs.emplace_back();
       io.str("name", i.name)
           .boolean("running", i.running)
           .num("frames", i.frames)
@@ -571,13 +566,8 @@ std::string Daemon::status_json() {
           .num("kernel_dropped", i.kernel_dropped)
           .num("interface_dropped", i.interface_dropped);
       if (!i.error.empty()) io.str("error", i.error);
-      if (ifs.size() > 1) ifs += ',';
-      ifs += io.text();
     }
-    ifs += "]";
-    std::string text = o.text();
-    text.pop_back();
-    return text + ",\"interfaces\":" + ifs + "}";
+    o.array("interfaces", ifs);
   }
   return o.text();
 }

@@ -130,6 +130,8 @@ class Daemon final : public PipelineSink, public ControlHandler {
   void append(struct HitDraft&& draft);
   void on_commit(const store::Ack* acks, std::size_t n);
   void concern_loop();
+  void note_ticket(std::uint64_t ticket);
+  void record_rule_set(const std::string& source, const std::string& by);
   bool link_to(std::int64_t concern_id, std::int64_t incident_id);
   bool concern_closed(std::int64_t concern_id);
 

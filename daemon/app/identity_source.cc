@@ -1,6 +1,7 @@
 #include "daemon/app/identity_source.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "store/writer.h"
 

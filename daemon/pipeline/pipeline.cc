@@ -59,7 +59,8 @@ class Pipeline::Worker final : public inspect::ObservationSink {
   void add_stats(PipelineStats& s) const {
     std::uint64_t drops = 0;
     std::uint64_t queued = 0;
-    // Read before the queued counts, so pending is never negative.
+    // Read before the queued counts (which only grow) so that pending is
+    // rarely understated; the clamp below keeps it from going negative.
     const std::uint64_t processed = processed_.load(std::memory_order_acquire);
     for (const RingCounters& c : counters_) {
       queued += c.queued.load(std::memory_order_relaxed);

@@ -113,7 +113,6 @@ class Pipeline {
 
   PipelineOptions options_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::atomic<std::uint64_t> frames_queued_{0};
   bool started_ = false;
   bool finished_ = false;
 };
