@@ -21,7 +21,7 @@ packages=(
   libpcap-dev libndpi-dev "$regex_pkg" libssl-dev libidn2-dev libicu-dev libtomlplusplus-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev sqlite3 zlib1g-dev libbrotli-dev libboost1.81-dev
-  libsystemd-dev systemd
+  libsystemd-dev libsodium-dev libpsl-dev systemd
   clang-14 libclang-rt-14-dev
   python3 python3-cryptography python3-aiosmtpd openssl iproute2 libcurl4-openssl-dev
   dnsmasq-base bind9-dnsutils isc-dhcp-client curl
