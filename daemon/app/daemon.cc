@@ -420,6 +420,7 @@ void Daemon::housekeeping(std::chrono::steady_clock::time_point now) {
 
 void Daemon::health_check() {
   if (outputs_ == nullptr || !writer_) return;
+  check_rules_lag();
   const store::WriterStats w = writer_->stats();
   const bool store_bad = w.alarm != store::Alarm::None;
   if (store_bad && !store_alarmed_) {
@@ -456,6 +457,29 @@ void Daemon::health_check() {
                                          " frames dropped in the last 5 minutes");
   }
   drops_alarmed_ = dropping;
+}
+
+// A worker that cannot make room for new rules keeps matching with the old
+// ones. Ten checks in a row (about 10 s: longer than any worker takes to
+// notice a reload) with a worker behind raise one alarm, cleared on catch-up.
+void Daemon::check_rules_lag() {
+  const std::uint64_t published = rules_.generation();
+  const PipelineStats p = pipeline_->stats();
+  std::string behind;
+  for (std::size_t i = 0; i < p.worker_rules_generation.size(); ++i) {
+    if (p.worker_rules_generation[i] >= published) continue;
+    if (!behind.empty()) behind += ", ";
+    behind += "worker " + std::to_string(i) + " on generation " +
+              std::to_string(p.worker_rules_generation[i]);
+  }
+  rules_lag_checks_ = behind.empty() ? 0 : rules_lag_checks_ + 1;
+  if (rules_lag_checks_ >= kRulesLagChecks && !rules_lag_alarmed_) {
+    outputs_->alarm("rules", "rules generation " + std::to_string(published) +
+                                 " is not in use everywhere (" + behind + "; " +
+                                 std::to_string(p.rules_prepare_failures) +
+                                 " failed attempts to prepare it): hits there follow older rules");
+  }
+  rules_lag_alarmed_ = rules_lag_checks_ >= kRulesLagChecks;
 }
 
 config::Config Daemon::config() const {
@@ -544,6 +568,16 @@ std::string Daemon::status_json() {
   const PipelineStats p = pipeline_->stats();
   o.num("workers", static_cast<std::uint64_t>(pipeline_->workers()));
   o.num("rules_generation", rules_.generation());
+  {
+    std::vector<inspect::JsonObject> per_worker;
+    for (std::size_t i = 0; i < p.worker_rules_generation.size(); ++i) {
+      per_worker.push_back(inspect::JsonObject{}
+                               .num("worker", static_cast<std::uint64_t>(i))
+                               .num("rules_generation", p.worker_rules_generation[i]));
+    }
+    o.array("worker_rules", per_worker);
+  }
+  o.num("rules_prepare_failures", p.rules_prepare_failures);
   o.num("rules_loaded_us", static_cast<std::int64_t>(rules_loaded_us_.load()));
   o.num("frames_queued", p.frames_queued);
   o.num("queue_drops", p.queue_drops);
@@ -624,8 +658,15 @@ std::vector<MetricSample> Daemon::metrics() {
   add("vigil_hits_total", "Rule hits", "counter", static_cast<double>(p.hits));
   add("vigil_unattributed_observations_total", "Observations from clients with no known person",
       "counter", static_cast<double>(p.unattributed));
-  add("vigil_rules_generation", "Rule snapshot generation running", "gauge",
+  add("vigil_rules_generation", "Rule snapshot generation published", "gauge",
       static_cast<double>(rules_.generation()));
+  for (std::size_t i = 0; i < p.worker_rules_generation.size(); ++i) {
+    add("vigil_worker_rules_generation", "Rule snapshot generation each worker matches with",
+        "gauge", static_cast<double>(p.worker_rules_generation[i]), {{"worker", std::to_string(i)}});
+  }
+  add("vigil_rules_prepare_failures_total",
+      "Times a worker could not allocate scratch space for new rules and kept the old ones",
+      "counter", static_cast<double>(p.rules_prepare_failures));
   const store::WriterStats w = writer_->stats();
   add("vigil_store_spool_depth", "Hits accepted and not yet committed", "gauge",
       static_cast<double>(w.spool_depth));

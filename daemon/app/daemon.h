@@ -81,9 +81,11 @@ class Daemon final : public PipelineSink, public ControlHandler {
 
   // Once a second from the main thread: raises an alarm (outputs) when the
   // store starts spooling or failing, an interface stops, or the share of
-  // dropped frames passes capture.drop_alarm_percent. Edge-triggered: one
-  // alarm per episode, not one per second.
+  // dropped frames passes capture.drop_alarm_percent, or a worker keeps
+  // matching with older rules than the published ones for kRulesLagChecks
+  // checks. Edge-triggered: one alarm per episode, not one per second.
   void health_check();
+  static constexpr int kRulesLagChecks = 10;
 
   // Housekeeping on the store's writer thread, off the packet path: the
   // hourly statistics rollup (reports) and retention (retention.*; concerns
@@ -119,6 +121,7 @@ class Daemon final : public PipelineSink, public ControlHandler {
   void apply_config(const config::Config& loaded);
 
  private:
+  void check_rules_lag();
   struct PendingConcern {
     ConcernTrigger trigger;
     std::string person_ref;
@@ -178,6 +181,8 @@ class Daemon final : public PipelineSink, public ControlHandler {
   bool store_alarmed_ = false;
   std::vector<bool> interface_alarmed_;
   bool drops_alarmed_ = false;
+  int rules_lag_checks_ = 0;  // consecutive checks with a worker behind the published rules
+  bool rules_lag_alarmed_ = false;
   // (frames, drops) totals once a second over the last 5 minutes.
   std::deque<std::pair<std::uint64_t, std::uint64_t>> drop_samples_;
   bool started_flag_ = false;

@@ -1,5 +1,6 @@
 #include "daemon/pipeline/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -15,6 +16,7 @@ namespace {
 constexpr std::size_t kBatch = 256;           // frames per ring per turn
 constexpr std::uint64_t kReportEvery = 4096;  // frames between counter reports
 constexpr auto kIdleWait = std::chrono::milliseconds(50);
+constexpr auto kPrepareRetry = std::chrono::seconds(1);
 
 // Counters one producer writes and anyone reads.
 struct alignas(64) RingCounters {
@@ -78,9 +80,11 @@ class Pipeline::Worker final : public inspect::ObservationSink {
     s.hits += report_.hits;
     s.flows_ended += report_.flows_ended;
     s.unattributed += report_.unattributed;
-    if (s.rules_generation == 0 || report_.rules_generation < s.rules_generation) {
-      s.rules_generation = report_.rules_generation;
-    }
+    s.rules_generation = s.worker_rules_generation.empty()
+                             ? report_.rules_generation
+                             : std::min(s.rules_generation, report_.rules_generation);
+    s.worker_rules_generation.push_back(report_.rules_generation);
+    s.rules_prepare_failures += report_.rules_prepare_failures;
   }
 
   // inspect::ObservationSink, on this worker's thread.
@@ -108,6 +112,7 @@ class Pipeline::Worker final : public inspect::ObservationSink {
     std::uint64_t flows_ended = 0;
     std::uint64_t unattributed = 0;
     std::uint64_t rules_generation = 0;
+    std::uint64_t rules_prepare_failures = 0;
   };
 
   void decide(const inspect::Observation& obs, const Attribution& who) {
@@ -121,13 +126,23 @@ class Pipeline::Worker final : public inspect::ObservationSink {
     sink_.on_decision(obs, d, who);
   }
 
-  // Picks up a newly published snapshot between batches.
+  // Picks up a newly published snapshot between batches. When its scratch
+  // space cannot be allocated the old snapshot stays (counted, retried
+  // after kPrepareRetry; the daemon alarms while this worker lags).
   void refresh_rules() {
     const std::uint64_t gen = rules_.generation();
     if (gen == generation_ && snapshot_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (gen == failed_generation_ && now < retry_at_) return;
     auto snap = rules_.current();
     if (!snap) return;
-    if (!snap->prepare(scratch_)) return;  // keep the old one (allocation failed)
+    if (!snap->prepare(scratch_)) {
+      ++local_.rules_prepare_failures;
+      failed_generation_ = gen;
+      retry_at_ = now + kPrepareRetry;
+      return;
+    }
+    failed_generation_ = 0;
     snapshot_ = std::move(snap);
     generation_ = gen;
     local_.rules_generation = gen;
@@ -177,6 +192,8 @@ class Pipeline::Worker final : public inspect::ObservationSink {
   std::unique_ptr<inspect::Inspector> inspector_;
   std::shared_ptr<const rules::RuleSnapshot> snapshot_;
   std::uint64_t generation_ = 0;
+  std::uint64_t failed_generation_ = 0;  // prepare() failed for it; retry at retry_at_
+  std::chrono::steady_clock::time_point retry_at_{};
   rules::RuleSnapshot::Scratch scratch_;
   std::unordered_map<std::uint64_t, rules::FlowScore> flow_scores_;
   Report local_;

@@ -74,7 +74,13 @@ struct PipelineStats {
   std::uint64_t hits = 0;
   std::uint64_t flows_ended = 0;
   std::uint64_t unattributed = 0;      // observations whose client had no person
-  std::uint64_t rules_generation = 0;  // the oldest snapshot a worker still uses
+  // The oldest rule snapshot a worker uses (0: some worker has none yet), and
+  // each worker's own. A worker keeps its old snapshot when it cannot make
+  // scratch space for a new one (out of memory); it retries every second and
+  // counts each failure, and the daemon alarms while a worker lags.
+  std::uint64_t rules_generation = 0;
+  std::uint64_t rules_prepare_failures = 0;
+  std::vector<std::uint64_t> worker_rules_generation;
   std::vector<std::uint64_t> worker_queue_drops;
   // Per worker, for the watchdog: frames finished (only grows) and frames
   // waiting in its queues now.

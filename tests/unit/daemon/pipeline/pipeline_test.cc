@@ -7,6 +7,13 @@
 #include <string>
 #include <vector>
 
+#include <hs.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <thread>
+
 #include "daemon/pipeline/capture.h"
 #include "inspect/capture/pcap_source.h"
 
@@ -138,6 +145,46 @@ TEST(Pipeline, DecisionsCarryTheRulesAndThePerson) {
             one.rec.decisions.end());
   EXPECT_EQ(one.stats.rules_generation, 1U);
   EXPECT_EQ(one.stats.hits, one.rec.decisions.size());
+}
+
+// Hyperscan scratch allocations fail while this is installed (process-wide).
+void* refuse_scratch(std::size_t) { return nullptr; }
+
+bool wait_for(const Pipeline& p, const std::function<bool(const PipelineStats&)>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done(p.stats())) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST(Pipeline, AWorkerThatCannotPrepareNewRulesShowsItAndCatchesUpLater) {
+  rules::SnapshotPublisher rules;
+  NoIdentity identity;
+  Recorder rec;
+  PipelineOptions opt;
+  opt.workers = 2;
+  Pipeline p(opt, rules, identity, rec);
+  p.start();
+  ASSERT_EQ(hs_set_scratch_allocator(refuse_scratch, std::free), HS_SUCCESS);
+  const bool published = rules.reload(VIGIL_TEST_RULES_DIR).ok;
+  // Both workers try, fail, and say so; neither claims the new rules.
+  const bool failed = wait_for(p, [](const PipelineStats& s) {
+    return s.rules_prepare_failures >= 2 && s.worker_rules_generation.size() == 2;
+  });
+  const PipelineStats lagging = p.stats();
+  ASSERT_EQ(hs_set_scratch_allocator(nullptr, nullptr), HS_SUCCESS);
+  ASSERT_TRUE(published);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(lagging.rules_generation, 0U);
+  EXPECT_EQ(lagging.worker_rules_generation, (std::vector<std::uint64_t>{0, 0}));
+  // Once memory is there again they pick the rules up on their next retry.
+  EXPECT_TRUE(wait_for(p, [](const PipelineStats& s) {
+    return s.worker_rules_generation == std::vector<std::uint64_t>{1, 1};
+  }));
+  EXPECT_EQ(p.stats().rules_generation, 1U);
+  p.finish();
 }
 
 TEST(Pipeline, AnUnreadableCaptureIsAnErrorNotACrash) {
