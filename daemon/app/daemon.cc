@@ -662,7 +662,8 @@ std::vector<MetricSample> Daemon::metrics() {
       static_cast<double>(rules_.generation()));
   for (std::size_t i = 0; i < p.worker_rules_generation.size(); ++i) {
     add("vigil_worker_rules_generation", "Rule snapshot generation each worker matches with",
-        "gauge", static_cast<double>(p.worker_rules_generation[i]), {{"worker", std::to_string(i)}});
+        "gauge", static_cast<double>(p.worker_rules_generation[i]),
+        {{"worker", std::to_string(i)}});
   }
   add("vigil_rules_prepare_failures_total",
       "Times a worker could not allocate scratch space for new rules and kept the old ones",

@@ -198,8 +198,8 @@ std::string text_cell(std::string_view raw, std::size_t max, std::string& out) {
 
 class PeopleParser {
  public:
-  PeopleParser(std::string_view text, PeopleImport& out, const Limits& limits)
-      : reader_(text), out_(out), limits_(limits) {}
+  PeopleParser(std::string_view text, PeopleImport& out, const Limits& limits, bool keep_valid)
+      : reader_(text), out_(out), limits_(limits), keep_valid_(keep_valid) {}
 
   void run() {
     Record r;
@@ -237,7 +237,7 @@ class PeopleParser {
       }
       row(r);
     }
-    if (out_.diag.invalid != 0) {
+    if (out_.diag.invalid != 0 && !keep_valid_) {
       out_.diag.error = out_.diag.first_invalid.front();
       if (out_.diag.invalid > 1) {
         out_.diag.error += " (and " + std::to_string(out_.diag.invalid - 1) + " more)";
@@ -409,6 +409,7 @@ class PeopleParser {
   CsvReader reader_;
   PeopleImport& out_;
   const Limits& limits_;
+  bool keep_valid_ = false;  // the console's import: keep valid rows beside the report
   std::vector<Column> column_of_field_;
   std::unordered_map<std::string, std::uint32_t> line_of_reference_;
   std::unordered_map<std::uint64_t, Owner> owner_of_mac_;
@@ -416,18 +417,30 @@ class PeopleParser {
 
 }  // namespace
 
-PeopleImport parse_people_csv(std::string_view text, std::string path,
-                              const Limits& limits) noexcept {
+namespace {
+PeopleImport parse(std::string_view text, std::string path, const Limits& limits,
+                   bool keep_valid) noexcept {
   PeopleImport out;
   try {
     out.diag.path = std::move(path);
-    PeopleParser(text, out, limits).run();
+    PeopleParser(text, out, limits, keep_valid).run();
   } catch (const std::exception& e) {
     out.people.clear();
     out.devices.clear();
     out.diag.error = out.diag.path + ": " + e.what();
   }
   return out;
+}
+}  // namespace
+
+PeopleImport parse_people_csv(std::string_view text, std::string path,
+                              const Limits& limits) noexcept {
+  return parse(text, std::move(path), limits, false);
+}
+
+PeopleImport parse_people_csv_keep_valid(std::string_view text, std::string path,
+                                         const Limits& limits) noexcept {
+  return parse(text, std::move(path), limits, true);
 }
 
 }  // namespace vigil::identity

@@ -25,4 +25,12 @@ namespace vigil::identity {
 PeopleImport parse_people_csv(std::string_view text, std::string path,
                               const Limits& limits = {}) noexcept;
 
+// The console's import (admin/console/pages): the same reading and checks,
+// but a person watches the result, so the valid rows are kept beside the
+// report of the refused ones (diag.invalid, diag.first_invalid with their
+// lines). diag.error is set only when the file as a whole cannot be read
+// (no header, an unknown column), and then nothing is kept.
+PeopleImport parse_people_csv_keep_valid(std::string_view text, std::string path,
+                                         const Limits& limits = {}) noexcept;
+
 }  // namespace vigil::identity

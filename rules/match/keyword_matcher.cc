@@ -320,26 +320,31 @@ std::size_t data_size_now() {
   _exit(write_all(fd, out) ? 0 : 4);
 }
 
-// Private resident memory of process `pid` (bytes, from smaps_rollup), or 0.
-// For a forked child this is what it allocated and wrote, plus any page the
-// parent has rewritten since the fork (then the child's copy is its own):
-// an upper bound on the compile's memory.
-std::size_t private_memory(pid_t pid) {
+// Resident anonymous memory of a process (RssAnon, bytes), or 0 when
+// unknown. `pid` 0 reads this process. A forked child starts with the
+// parent's resident pages shared and counted in its RssAnon. It grows only
+// by pages the child makes resident itself: when the parent rewrites a
+// shared page, the parent takes the new copy and the child keeps the old
+// one, counted as before (private memory, by contrast, would grow). So the
+// child's RssAnon minus the parent's at the fork is what the compile used,
+// whatever the parent's other threads do meanwhile.
+std::size_t rss_anon(pid_t pid) {
   char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/smaps_rollup", static_cast<int>(pid));
+  if (pid == 0) {
+    std::snprintf(path, sizeof path, "/proc/self/status");
+  } else {
+    std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
+  }
   std::FILE* f = std::fopen(path, "r");
   if (f == nullptr) return 0;
   char line[256];
-  unsigned long long total = 0;
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    unsigned long long kb = 0;
-    if (std::sscanf(line, "Private_Dirty: %llu kB", &kb) == 1 ||
-        std::sscanf(line, "Private_Clean: %llu kB", &kb) == 1) {
-      total += kb;
-    }
+  unsigned long long kb = 0;
+  bool found = false;
+  while (!found && std::fgets(line, sizeof line, f) != nullptr) {
+    found = std::sscanf(line, "RssAnon: %llu kB", &kb) == 1;
   }
   std::fclose(f);
-  return static_cast<std::size_t>(total) * 1024;
+  return found ? static_cast<std::size_t>(kb) * 1024 : 0;
 }
 
 std::string megabytes(std::size_t bytes) {
@@ -357,6 +362,7 @@ bool compile_isolated(Group& bytes, Group& utf8, const std::vector<KeywordMatche
     error.message = std::string("keyword database: pipe: ") + std::strerror(errno);
     return false;
   }
+  const std::size_t rss_at_fork = rss_anon(0);
   const pid_t pid = ::fork();
   if (pid < 0) {
     error.message = std::string("keyword database: fork: ") + std::strerror(errno);
@@ -372,7 +378,7 @@ bool compile_isolated(Group& bytes, Group& utf8, const std::vector<KeywordMatche
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   std::string reply;
-  std::string killed;  // why the child was stopped
+  std::string killed;  // why the child was stopped; the child is always killed then
   char buf[1 << 16];
   for (;;) {
     pollfd p{fds[0], POLLIN, 0};
@@ -383,10 +389,15 @@ bool compile_isolated(Group& bytes, Group& utf8, const std::vector<KeywordMatche
         reply.append(buf, static_cast<std::size_t>(n));
         continue;
       }
-      if (n == 0 || errno != EINTR) break;  // end of the reply (or a broken pipe)
-      continue;
+      if (n == 0) break;  // the child closed its end: the reply is complete
+      if (errno == EINTR) continue;
+      killed = std::string("could not be read (") + std::strerror(errno) + ")";
+      break;
     }
-    if (ready < 0 && errno != EINTR) break;
+    if (ready < 0 && errno != EINTR) {
+      killed = std::string("could not be watched (") + std::strerror(errno) + ")";
+      break;
+    }
     const auto elapsed = Clock::now() - start;
     if (limits.time.count() > 0 && elapsed > limits.time) {
       killed = "took longer than " + std::to_string(limits.time.count()) + " ms";
@@ -394,8 +405,9 @@ bool compile_isolated(Group& bytes, Group& utf8, const std::vector<KeywordMatche
     }
     // The kernel's RLIMIT_DATA stops a plain build's allocator; an
     // allocator that reserved its address space up front (AddressSanitizer's)
-    // is only stopped by watching what the child actually uses.
-    if (limits.memory_bytes > 0 && private_memory(pid) > limits.memory_bytes) {
+    // is only stopped by watching what the child makes resident.
+    const std::size_t rss = limits.memory_bytes > 0 ? rss_anon(pid) : 0;
+    if (rss > rss_at_fork && rss - rss_at_fork > limits.memory_bytes) {
       killed = "needed more than " + megabytes(limits.memory_bytes) + " of memory";
       break;
     }

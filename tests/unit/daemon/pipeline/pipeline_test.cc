@@ -1,18 +1,16 @@
 #include "daemon/pipeline/pipeline.h"
 
 #include <gtest/gtest.h>
-
-#include <algorithm>
-#include <mutex>
-#include <string>
-#include <vector>
-
 #include <hs.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/pipeline/capture.h"
 #include "inspect/capture/pcap_source.h"

@@ -3,9 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -292,6 +294,34 @@ TEST(KeywordMatcher, CompileOverItsMemoryLimitIsStopped) {
   KeywordMatcher::CompileError err;
   EXPECT_EQ(KeywordMatcher::compile(heavy_patterns(), err, limits), nullptr);
   EXPECT_THAT(err.message, HasSubstr("16 MB"));
+}
+
+// A busy daemon rewrites its flow tables while a reload compiles: the pages
+// it rewrites after the fork are not the compile's, and must not count
+// against the compile's memory limit.
+TEST(KeywordMatcher, MemoryTheParentRewritesDuringACompileIsNotCharged) {
+  std::vector<char> busy(std::size_t{1} << 30, 1);  // resident before the fork
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> rounds{0};
+  std::thread writer([&] {
+    while (!done.load()) {
+      for (std::size_t i = 0; i < busy.size(); i += 4096) busy[i] = static_cast<char>(busy[i] + 1);
+      rounds.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  KeywordMatcher::CompileLimits limits;
+  // Well above the compile (even with AddressSanitizer's quarantine), below `busy`.
+  limits.memory_bytes = std::size_t{768} << 20;
+  limits.time = std::chrono::seconds(120);
+  KeywordMatcher::CompileError err;
+  std::vector<KeywordPattern> patterns = heavy_patterns();
+  patterns.resize(100);  // about a second's compile: long enough for many rounds
+  auto m = KeywordMatcher::compile(patterns, err, limits);
+  done = true;
+  writer.join();
+  EXPECT_NE(m, nullptr) << err.message;
+  EXPECT_GT(rounds.load(), 1U);  // the parent did rewrite everything during the compile
 }
 
 }  // namespace vigil::rules
