@@ -21,13 +21,14 @@ packages=(
   libpcap-dev libndpi-dev "$regex_pkg" libssl-dev libidn2-dev libicu-dev libtomlplusplus-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev sqlite3 zlib1g-dev libbrotli-dev libboost1.81-dev
-  libsystemd-dev libsodium-dev libpsl-dev systemd
+  libsystemd-dev libsodium-dev libpsl-dev liboath-dev systemd
   clang-14 libclang-rt-14-dev
   python3 python3-cryptography python3-aiosmtpd openssl iproute2 libcurl4-openssl-dev
   dnsmasq-base bind9-dnsutils isc-dhcp-client curl
+  chromium nodejs fonts-dejavu-core
 )
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(libndpi-bin tshark wireshark-common linux-perf valgrind hyperfine time tcpreplay)
+  packages+=(libndpi-bin tshark wireshark-common linux-perf valgrind hyperfine time tcpreplay tcpdump wrk)
 fi
 
 missing=()
@@ -38,9 +39,19 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps.sh: all ${#packages[@]} packages present"
-  exit 0
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  echo "install-deps.sh: installed ${missing[*]}"
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
-echo "install-deps.sh: installed ${missing[*]}"
+
+# The browser tests drive Debian's chromium with playwright-core from the npm
+# registry, pinned by tests/browser/package-lock.json (no browser download).
+browser_dir="$(dirname "$0")/../tests/browser"
+if [ -f "$browser_dir/package-lock.json" ] &&
+   ! cmp -s "$browser_dir/package-lock.json" "$browser_dir/node_modules/.vigil-installed-lock"; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$browser_dir" --no-audit --no-fund --loglevel=error
+  cp "$browser_dir/package-lock.json" "$browser_dir/node_modules/.vigil-installed-lock"
+  echo "install-deps.sh: playwright-core installed in tests/browser/node_modules"
+fi

@@ -3,10 +3,15 @@
 
   sender (tcpreplay, a DNS client) --veth-- router (vigild capturing on its veth end)
 
-1. Capture rate: the capture is replayed onto the veth with tcpreplay at rising
-   rates (--mbps); after each step vigild's counters (vigilctl stats) give the
-   frames it saw and dropped (kernel, pcap_stats; and its own worker queues).
-   The highest rate with no drop is the figure.
+1. Capture rate, against peers in the same run: at each rising rate (--mbps)
+   the capture is replayed onto the veth with tcpreplay once for each tool,
+   started fresh on the router's end: vigild (frames seen and dropped from
+   vigilctl status/stats: pcap_stats and its own worker queues), ndpiReader -i
+   (nDPI's own demo reader: DPI on every packet, as vigild does; it prints
+   the packets it saw) and tcpdump -w /dev/null (capture only, no parsing:
+   the ceiling of libpcap on this machine). A tool loses what tcpreplay sent
+   and it did not see. The figure per tool is the highest rate with no loss;
+   vigild's is given as a ratio to each peer's.
 2. Packet to stored hit: a DNS query for a blocked name is sent from the
    sender namespace; the time until its hit is readable in the store.
 3. Memory with many concurrent flows: vigild --replay on a generated capture
@@ -14,6 +19,7 @@
    against a capture with one connection.
 
 usage: live_bench.py VIGILD VIGILCTL CAPTURE [--rates 50,100,...] [--loop 10] [--flows 50000]
+                     [--peers ndpiReader,tcpdump] [--skip-memory]
 Root only. Prints a small table; bench/README.md quotes it.
 """
 import argparse
@@ -30,6 +36,7 @@ import tempfile
 import time
 
 NS = ("vgb-s", "vgb-r")
+ACHIEVED = {}  # asked Mbit/s -> the highest rate tcpreplay reported reaching
 
 
 def sh(*args, check=True, **kw):
@@ -115,6 +122,97 @@ def pcap_with_open_flows(path, n):
                 f.write(p)
 
 
+def tcpreplay(ns, iface, rate, loop, capture):
+    """Replays and returns the frames tcpreplay reports sent successfully."""
+    p = nsx(ns, "tcpreplay", "-i", iface, "--mbps=%d" % rate, "--loop=%d" % loop, capture,
+            check=False, timeout=900)
+    for line in (p.stdout + p.stderr).splitlines():
+        line = line.strip()
+        if line.startswith("Rated:") and "Mbps" in line:
+            ACHIEVED[rate] = max(ACHIEVED.get(rate, 0.0), float(line.split(",")[1].split()[0]))
+        if line.startswith("Successful packets:"):
+            return int(line.split(":")[1])
+    raise RuntimeError("tcpreplay printed no count: " + p.stdout + p.stderr)
+
+
+def wait_for_socket(path, proc):
+    for _ in range(400):
+        if os.path.exists(path):
+            return
+        if proc.poll() is not None:
+            raise RuntimeError("vigild exited with %s" % proc.returncode)
+        time.sleep(0.05)
+    raise RuntimeError("vigild's control socket did not appear")
+
+
+def stop(proc):
+    proc.send_signal(2)  # SIGINT: every tool prints or flushes its counts on it
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    return (out or "") + (err or "")
+
+
+def step_vigild(a, tmp, rules, rate, block_timeout):
+    """One rate step with a fresh vigild: (sent, seen, lost, kernel drops, queue drops)."""
+    s, r = NS
+    sock = os.path.join(tmp, "rate.sock")
+    db = os.path.join(tmp, "rate.db")
+    for f in (sock, db, db + "-wal", db + "-shm"):
+        if os.path.exists(f):
+            os.remove(f)
+    cfg = os.path.join(tmp, "rate.toml")
+    with open(cfg, "w") as f:
+        f.write('[store]\npath = "%s"\n[rules]\ndir = "%s"\n[capture]\ninterfaces = ["vgb-r0"]\n'
+                'workers = %d\nbuffer_mb = 32\nblock_timeout = "%s"\n[control]\nsocket = "%s"\n'
+                '[metrics]\nlisten = ""\n' % (db, rules, a.workers, block_timeout, sock))
+    proc = subprocess.Popen(["ip", "netns", "exec", r, a.vigild, "--config", cfg],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_socket(sock, proc)
+        time.sleep(0.5)
+        sent = tcpreplay(s, "vgb-s0", rate, a.loop, a.capture)
+        time.sleep(1.5)
+        st = status(a.vigilctl, sock)
+        qdrops = stats(a.vigilctl, sock)["pipeline.queue_drops"]
+    finally:
+        stop(proc)
+    iface = st["interfaces"][0]
+    seen = iface["frames"]
+    lost = max(0, sent - seen) + qdrops
+    return sent, seen, lost, iface["kernel_dropped"], qdrops
+
+
+def step_peer(a, tool, rate):
+    """One rate step with a fresh peer: (sent, seen, lost)."""
+    s, r = NS
+    if tool == "ndpiReader":
+        cmd = ["ndpiReader", "-i", "vgb-r0"]
+    else:
+        cmd = ["tcpdump", "-i", "vgb-r0", "-n", "-s", "0", "-B", "32768", "-w", "/dev/null"]
+    proc = subprocess.Popen(["ip", "netns", "exec", r] + cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    sent = tcpreplay(s, "vgb-s0", rate, a.loop, a.capture)
+    time.sleep(1.5)
+    out = stop(proc)
+    seen = None
+    kernel = 0
+    for line in out.splitlines():
+        line = line.strip()
+        if tool == "ndpiReader" and line.startswith("IP packets:") and "of" in line:
+            seen = int(line.split("of")[1].split()[0])
+        if tool == "tcpdump" and line.endswith("packets captured"):
+            seen = int(line.split()[0])
+        if tool == "tcpdump" and line.endswith("dropped by kernel"):
+            kernel = int(line.split()[0])
+    if seen is None:
+        raise RuntimeError("%s printed no count:\n%s" % (tool, out[-2000:]))
+    return sent, seen, max(0, sent - seen) + kernel
+
+
 def peak_rss_replay(vigild, cfg, pcap):
     p = sh("/usr/bin/time", "-f", "%M", vigild, "--config", cfg, "--replay", pcap)
     return int(p.stderr.strip().splitlines()[-1]) / 1024.0
@@ -129,6 +227,8 @@ def main():
     ap.add_argument("--flows", type=int, default=50000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--loop", type=int, default=10, help="tcpreplay --loop for each rate step")
+    ap.add_argument("--peers", default="ndpiReader,tcpdump")
+    ap.add_argument("--skip-memory", action="store_true")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("needs root")
@@ -137,6 +237,25 @@ def main():
     rules = rules_tree(tmp)
 
     # 3. Memory with many concurrent flows (no namespaces needed).
+    if not a.skip_memory:
+        memory(a, tmp, rules)
+    cleanup()
+    procs = []
+    try:
+        run_live(a, tmp, rules, procs)
+    finally:
+        for p in procs:
+            p.terminate()
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def memory(a, tmp, rules):
     cfg = config(tmp, rules, "[capture]\nworkers = %d\n[inspect]\nmax_flows = %d\n" %
                  (a.workers, max(262144, a.flows * 2)))
     one = os.path.join(tmp, "one.pcap")
@@ -148,92 +267,92 @@ def main():
     print("memory: %d concurrent TCP flows: peak RSS %.1f MB (one flow: %.1f MB) -> %.2f KB/flow"
           % (a.flows, peak, base, (peak - base) * 1024 / a.flows))
 
-    cleanup()
-    procs = []
-    try:
-        s, r = NS
-        for ns in NS:
-            sh("ip", "netns", "add", ns)
-            nsx(ns, "ip", "link", "set", "lo", "up")
-        sh("ip", "link", "add", "vgb-s0", "netns", s, "type", "veth", "peer", "name", "vgb-r0",
-           "netns", r)
-        nsx(s, "ip", "addr", "add", "10.78.0.2/24", "dev", "vgb-s0")
-        nsx(r, "ip", "addr", "add", "10.78.0.1/24", "dev", "vgb-r0")
-        nsx(s, "ip", "link", "set", "vgb-s0", "up")
-        nsx(r, "ip", "link", "set", "vgb-r0", "up")
-        sock = os.path.join(tmp, "vigild.sock")
-        os.remove(os.path.join(tmp, "vigil.db")) if os.path.exists(
-            os.path.join(tmp, "vigil.db")) else None
-        cfg = config(tmp, rules, '[capture]\ninterfaces = ["vgb-r0"]\nworkers = %d\n'
-                     'buffer_mb = 32\n[control]\nsocket = "%s"\n[metrics]\nlisten = ""\n' %
-                     (a.workers, sock))
-        log = open(os.path.join(tmp, "vigild.log"), "w")
-        procs.append(subprocess.Popen(["ip", "netns", "exec", r, a.vigild, "--config", cfg],
-                                      stdout=log, stderr=subprocess.STDOUT))
-        for _ in range(200):
-            if os.path.exists(sock):
+
+def run_live(a, tmp, rules, procs):
+    s, r = NS
+    for ns in NS:
+        sh("ip", "netns", "add", ns)
+        nsx(ns, "ip", "link", "set", "lo", "up")
+    sh("ip", "link", "add", "vgb-s0", "netns", s, "type", "veth", "peer", "name", "vgb-r0",
+       "netns", r)
+    nsx(s, "ip", "addr", "add", "10.78.0.2/24", "dev", "vgb-s0")
+    nsx(r, "ip", "addr", "add", "10.78.0.1/24", "dev", "vgb-r0")
+    nsx(s, "ip", "link", "set", "vgb-s0", "up")
+    nsx(r, "ip", "link", "set", "vgb-r0", "up")
+    sock = os.path.join(tmp, "vigild.sock")
+    os.remove(os.path.join(tmp, "vigil.db")) if os.path.exists(
+        os.path.join(tmp, "vigil.db")) else None
+    cfg = config(tmp, rules, '[capture]\ninterfaces = ["vgb-r0"]\nworkers = %d\n'
+                 'buffer_mb = 32\n[control]\nsocket = "%s"\n[metrics]\nlisten = ""\n' %
+                 (a.workers, sock))
+    log = open(os.path.join(tmp, "vigild.log"), "w")
+    procs.append(subprocess.Popen(["ip", "netns", "exec", r, a.vigild, "--config", cfg],
+                                  stdout=log, stderr=subprocess.STDOUT))
+    for _ in range(200):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
+
+    # 2. Packet to stored hit, 20 samples.
+    db = os.path.join(tmp, "vigil.db")
+    delays = []
+    for i in range(20):
+        name = "q%d.blocked.vigil-bench.example" % i
+        qname = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0"
+        query = struct.pack("!HHHHHH", random.randrange(65536), 0x0100, 1, 0, 0, 0) + qname + \
+            struct.pack("!HH", 1, 1)
+        t0 = time.monotonic()
+        nsx(s, sys.executable, "-c",
+            "import socket,sys;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
+            "s.sendto(bytes.fromhex(sys.argv[1]),('10.78.0.1',53))", query.hex())
+        sent = time.monotonic()
+        while time.monotonic() - sent < 5:
+            con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+            got = con.execute("SELECT 1 FROM hits WHERE value = ?", (name,)).fetchone()
+            con.close()
+            if got:
                 break
-            time.sleep(0.05)
-        time.sleep(0.5)
+            time.sleep(0.002)
+        delays.append(time.monotonic() - sent)
+        del t0
+    delays.sort()
+    print("packet to stored hit: median %.0f ms, max %.0f ms (20 DNS queries; "
+          "store.batch_max_delay as configured)" % (delays[10] * 1000, delays[-1] * 1000))
 
-        # 2. Packet to stored hit, 20 samples.
-        db = os.path.join(tmp, "vigil.db")
-        delays = []
-        for i in range(20):
-            name = "q%d.blocked.vigil-bench.example" % i
-            qname = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0"
-            query = struct.pack("!HHHHHH", random.randrange(65536), 0x0100, 1, 0, 0, 0) + qname + \
-                struct.pack("!HH", 1, 1)
-            t0 = time.monotonic()
-            nsx(s, sys.executable, "-c",
-                "import socket,sys;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
-                "s.sendto(bytes.fromhex(sys.argv[1]),('10.78.0.1',53))", query.hex())
-            sent = time.monotonic()
-            while time.monotonic() - sent < 5:
-                con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
-                got = con.execute("SELECT 1 FROM hits WHERE value = ?", (name,)).fetchone()
-                con.close()
-                if got:
-                    break
-                time.sleep(0.002)
-            delays.append(time.monotonic() - sent)
-            del t0
-        delays.sort()
-        print("packet to stored hit: median %.0f ms, max %.0f ms (20 DNS queries; "
-              "store.batch_max_delay as configured)" % (delays[10] * 1000, delays[-1] * 1000))
-
-        # 1. Capture rate.
-        print("rate_mbps\tframes_seen\tkernel_drops\tqueue_drops")
-        best = 0
-        for rate in [int(x) for x in a.rates.split(",")]:
-            before = stats(a.vigilctl, sock)
-            st_before = status(a.vigilctl, sock)
-            nsx(s, "tcpreplay", "-q", "-i", "vgb-s0", "--mbps=%d" % rate, "--loop=%d" % a.loop,
-                a.capture, check=False, timeout=900)
-            time.sleep(1.5)
-            after = stats(a.vigilctl, sock)
-            st_after = status(a.vigilctl, sock)
-            iface_b = st_before["interfaces"][0]
-            iface_a = st_after["interfaces"][0]
-            frames = iface_a["frames"] - iface_b["frames"]
-            kdrops = iface_a["kernel_dropped"] - iface_b["kernel_dropped"]
-            qdrops = after["pipeline.queue_drops"] - before["pipeline.queue_drops"]
-            print("%d\t%d\t%d\t%d" % (rate, frames, kdrops, qdrops))
-            if kdrops == 0 and qdrops == 0:
-                best = rate
+    # 1. Capture rate: vigild and each peer at each rate, each started fresh
+    # (vigild from the latency step is stopped first: one capturer at a time).
+    for p in procs:
+        stop(p)
+    procs.clear()
+    # vigild as configured by default (blocks of at most 10 ms) and in
+    # libpcap's immediate mode (capture.block_timeout = "0s").
+    tools = ["vigild", "vigild-immediate"] + [t for t in a.peers.split(",") if t]
+    best = {t: 0 for t in tools}
+    failed = set()  # lost frames at some rate: its figure is the rate below that
+    print("asked_mbps\ttool\tsent\tseen\tlost\tnote")
+    for rate in [int(x) for x in a.rates.split(",")]:
+        for tool in tools:
+            if tool.startswith("vigild"):
+                sent, seen, lost, kdrops, qdrops = step_vigild(
+                    a, tmp, rules, rate, "0s" if tool == "vigild-immediate" else "10ms")
+                note = "kernel %d, queues %d" % (kdrops, qdrops)
             else:
-                break
-        print("highest tcpreplay rate with no drop: %d Mbit/s" % best)
-    finally:
-        for p in procs:
-            p.terminate()
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        cleanup()
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+                sent, seen, lost = step_peer(a, tool, rate)
+                note = ""
+            print("%d\t%s\t%d\t%d\t%d\t%s" % (rate, tool, sent, seen, lost, note), flush=True)
+            if lost == 0 and tool not in failed:
+                best[tool] = rate
+            elif lost:
+                failed.add(tool)
+    print("tcpreplay reached (Mbit/s, asked -> best of the steps): " +
+          ", ".join("%d -> %.0f" % (k, v) for k, v in sorted(ACHIEVED.items())))
+    for tool in tools:
+        print("highest rate with no loss: %-16s asked %d Mbit/s (reached %.0f)" %
+              (tool, best[tool], ACHIEVED.get(best[tool], 0.0)))
+    for tool in tools[2:]:
+        if best[tool]:
+            print("vigild / %s: %.2f" % (tool, best["vigild"] / best[tool]))
 
 
 if __name__ == "__main__":

@@ -149,6 +149,16 @@ constexpr KeyDecl kKeys[] = {
      .max = 262'144,
      .readers = kVigild,
      .help = "Bytes kept of each packet."},
+    {.name = "capture.block_timeout",
+     .type = Type::Duration,
+     .fallback = "10ms",
+     .min = 0,
+     .max = 1 * kSecond,
+     .readers = kVigild,
+     .help = "Packets reach vigild in blocks, at the latest after this long; the kernel buffer "
+             "then holds packets by their size. 0s: immediate mode, one packet at a time, where "
+             "libpcap sizes every buffer slot for the largest packet (about 500 slots in 32 MB) "
+             "and a busy machine drops packets far sooner."},
     {.name = "capture.promiscuous",
      .type = Type::Bool,
      .fallback = "true",

@@ -43,7 +43,8 @@ std::unique_ptr<LiveCapture> LiveCapture::open(const CaptureOptions& options, Pi
   live.snaplen = options.snaplen;
   live.buffer_bytes = options.buffer_bytes;
   live.promiscuous = options.promiscuous;
-  live.immediate = true;
+  live.immediate = options.block_timeout.count() == 0;
+  live.timeout_ms = live.immediate ? 100 : static_cast<int>(options.block_timeout.count());
   for (std::size_t i = 0; i < options.interfaces.size(); ++i) {
     auto s = std::make_unique<Source>();
     s->name = options.interfaces[i];

@@ -6,6 +6,7 @@
 // drop, next to the kernel's own drop counts from pcap_stats.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,9 @@ struct CaptureOptions {
   int snaplen = 65535;
   int buffer_bytes = 32 << 20;
   bool promiscuous = true;
+  // Block mode (libpcap's TPACKET_V3): frames are handed over when a block
+  // fills or after this long. Zero: immediate mode (TPACKET_V2, fixed slots).
+  std::chrono::milliseconds block_timeout{10};
 };
 
 struct InterfaceStats {

@@ -82,6 +82,7 @@ int live(const vigil::config::Config& config, const vigil::config::CliOptions& c
   capture.buffer_bytes = static_cast<int>(config.get_int("capture.buffer_mb") << 20);
   capture.snaplen = static_cast<int>(config.get_int("capture.snaplen"));
   capture.promiscuous = config.get_bool("capture.promiscuous");
+  capture.block_timeout = config.get_duration("capture.block_timeout");
 
   // Signals are taken synchronously by this thread; every other thread
   // inherits the blocked mask.
