@@ -36,7 +36,6 @@ import tempfile
 import time
 
 NS = ("vgb-s", "vgb-r")
-ACHIEVED = {}  # asked Mbit/s -> the highest rate tcpreplay reported reaching
 
 
 def sh(*args, check=True, **kw):
@@ -123,15 +122,16 @@ def pcap_with_open_flows(path, n):
 
 
 def tcpreplay(ns, iface, rate, loop, capture):
-    """Replays and returns the frames tcpreplay reports sent successfully."""
+    """Replays; returns (frames tcpreplay sent successfully, the Mbit/s it reached)."""
     p = nsx(ns, "tcpreplay", "-i", iface, "--mbps=%d" % rate, "--loop=%d" % loop, capture,
             check=False, timeout=900)
+    reached = 0.0
     for line in (p.stdout + p.stderr).splitlines():
         line = line.strip()
         if line.startswith("Rated:") and "Mbps" in line:
-            ACHIEVED[rate] = max(ACHIEVED.get(rate, 0.0), float(line.split(",")[1].split()[0]))
+            reached = float(line.split(",")[1].split()[0])
         if line.startswith("Successful packets:"):
-            return int(line.split(":")[1])
+            return int(line.split(":")[1]), reached
     raise RuntimeError("tcpreplay printed no count: " + p.stdout + p.stderr)
 
 
@@ -156,7 +156,7 @@ def stop(proc):
 
 
 def step_vigild(a, tmp, rules, rate, block_timeout):
-    """One rate step with a fresh vigild: (sent, seen, lost, kernel drops, queue drops)."""
+    """One rate step with a fresh vigild: (sent, reached, seen, lost, kernel, queue drops)."""
     s, r = NS
     sock = os.path.join(tmp, "rate.sock")
     db = os.path.join(tmp, "rate.db")
@@ -173,7 +173,7 @@ def step_vigild(a, tmp, rules, rate, block_timeout):
     try:
         wait_for_socket(sock, proc)
         time.sleep(0.5)
-        sent = tcpreplay(s, "vgb-s0", rate, a.loop, a.capture)
+        sent, reached = tcpreplay(s, "vgb-s0", rate, a.loop, a.capture)
         time.sleep(1.5)
         st = status(a.vigilctl, sock)
         qdrops = stats(a.vigilctl, sock)["pipeline.queue_drops"]
@@ -182,11 +182,11 @@ def step_vigild(a, tmp, rules, rate, block_timeout):
     iface = st["interfaces"][0]
     seen = iface["frames"]
     lost = max(0, sent - seen) + qdrops
-    return sent, seen, lost, iface["kernel_dropped"], qdrops
+    return sent, reached, seen, lost, iface["kernel_dropped"], qdrops
 
 
 def step_peer(a, tool, rate):
-    """One rate step with a fresh peer: (sent, seen, lost)."""
+    """One rate step with a fresh peer: (sent, reached Mbit/s, seen, lost)."""
     s, r = NS
     if tool == "ndpiReader":
         cmd = ["ndpiReader", "-i", "vgb-r0"]
@@ -195,7 +195,7 @@ def step_peer(a, tool, rate):
     proc = subprocess.Popen(["ip", "netns", "exec", r] + cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
-    sent = tcpreplay(s, "vgb-s0", rate, a.loop, a.capture)
+    sent, reached = tcpreplay(s, "vgb-s0", rate, a.loop, a.capture)
     time.sleep(1.5)
     out = stop(proc)
     seen = None
@@ -210,7 +210,7 @@ def step_peer(a, tool, rate):
             kernel = int(line.split()[0])
     if seen is None:
         raise RuntimeError("%s printed no count:\n%s" % (tool, out[-2000:]))
-    return sent, seen, max(0, sent - seen) + kernel
+    return sent, reached, seen, max(0, sent - seen) + kernel
 
 
 def peak_rss_replay(vigild, cfg, pcap):
@@ -330,26 +330,25 @@ def run_live(a, tmp, rules, procs):
     tools = ["vigild", "vigild-immediate"] + [t for t in a.peers.split(",") if t]
     best = {t: 0 for t in tools}
     failed = set()  # lost frames at some rate: its figure is the rate below that
-    print("asked_mbps\ttool\tsent\tseen\tlost\tnote")
+    print("asked_mbps\treached_mbps\ttool\tsent\tseen\tlost\tnote")
     for rate in [int(x) for x in a.rates.split(",")]:
         for tool in tools:
             if tool.startswith("vigild"):
-                sent, seen, lost, kdrops, qdrops = step_vigild(
+                sent, reached, seen, lost, kdrops, qdrops = step_vigild(
                     a, tmp, rules, rate, "0s" if tool == "vigild-immediate" else "10ms")
                 note = "kernel %d, queues %d" % (kdrops, qdrops)
             else:
-                sent, seen, lost = step_peer(a, tool, rate)
+                sent, reached, seen, lost = step_peer(a, tool, rate)
                 note = ""
-            print("%d\t%s\t%d\t%d\t%d\t%s" % (rate, tool, sent, seen, lost, note), flush=True)
+            print("%d\t%.0f\t%s\t%d\t%d\t%d\t%s" % (rate, reached, tool, sent, seen, lost, note),
+                  flush=True)
             if lost == 0 and tool not in failed:
-                best[tool] = rate
+                best[tool] = max(best[tool], reached)
             elif lost:
                 failed.add(tool)
-    print("tcpreplay reached (Mbit/s, asked -> best of the steps): " +
-          ", ".join("%d -> %.0f" % (k, v) for k, v in sorted(ACHIEVED.items())))
     for tool in tools:
-        print("highest rate with no loss: %-16s asked %d Mbit/s (reached %.0f)" %
-              (tool, best[tool], ACHIEVED.get(best[tool], 0.0)))
+        note = "" if tool in failed else " (no loss at any step: a floor)"
+        print("highest rate reached with no loss: %-16s %.0f Mbit/s%s" % (tool, best[tool], note))
     for tool in tools[2:]:
         if best[tool]:
             print("vigild / %s: %.2f" % (tool, best["vigild"] / best[tool]))

@@ -17,6 +17,7 @@ constexpr std::size_t kBatch = 256;           // frames per ring per turn
 constexpr std::uint64_t kReportEvery = 4096;  // frames between counter reports
 constexpr auto kIdleWait = std::chrono::milliseconds(50);
 constexpr auto kPrepareRetry = std::chrono::seconds(1);
+constexpr std::size_t kQueriesPerFlow = 64;  // remembered per DNS flow (a resolver's flow has many)
 
 // Counters one producer writes and anyone reads.
 struct alignas(64) RingCounters {
@@ -99,6 +100,7 @@ class Pipeline::Worker final : public inspect::ObservationSink {
 
   void on_flow_end(const inspect::FlowSummary& flow) override {
     flow_scores_.erase(flow.flow_id);
+    dns_queries_.erase(flow.flow_id);
     ++local_.flows_ended;
     sink_.on_flow_end(flow, identity_.attribute(flow.client, flow.last_ts_us));
   }
@@ -118,12 +120,27 @@ class Pipeline::Worker final : public inspect::ObservationSink {
   void decide(const inspect::Observation& obs, const Attribution& who) {
     ++local_.observations;
     sink_.on_observation(obs, who);
-    if (!snapshot_) return;
+    if (!snapshot_ || answers_decided_query(obs)) return;
     rules::Decision d = snapshot_->decide(obs, who.group, scratch_, &flow_scores_[obs.flow_id]);
     if (d.hits.empty()) return;
     ++local_.decisions;
     local_.hits += d.hits.size();
     sink_.on_decision(obs, d, who);
+  }
+
+  // A DNS response repeats the name its query asked. It is decided only
+  // when the query was not seen (the capture started between the two, or
+  // routing is one-way), so one lookup is one hit, not two.
+  bool answers_decided_query(const inspect::Observation& obs) {
+    if (obs.kind != inspect::ObservationKind::Dns) return false;
+    const std::uint64_t key =
+        std::hash<std::string>{}(obs.value) ^ (std::uint64_t{obs.dns_id} * 0x9E3779B97F4A7C15ULL);
+    std::vector<std::uint64_t>& queries = dns_queries_[obs.flow_id];
+    if (!obs.dns_response) {
+      if (queries.size() < kQueriesPerFlow) queries.push_back(key);
+      return false;
+    }
+    return std::find(queries.begin(), queries.end(), key) != queries.end();
   }
 
   // Picks up a newly published snapshot between batches. When its scratch
@@ -196,6 +213,8 @@ class Pipeline::Worker final : public inspect::ObservationSink {
   std::chrono::steady_clock::time_point retry_at_{};
   rules::RuleSnapshot::Scratch scratch_;
   std::unordered_map<std::uint64_t, rules::FlowScore> flow_scores_;
+  // Per DNS flow, the (name, id) of queries seen, for answers_decided_query().
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> dns_queries_;
   Report local_;
   std::atomic<std::uint64_t> processed_{0};  // frames taken off the rings
   mutable std::mutex report_mutex_;
