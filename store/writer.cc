@@ -20,6 +20,14 @@
 
 namespace vigil::store {
 
+// An incident new hits may join: one not yet triaged, or one linked to a
+// concern that is still open (its evidence grows while the DSL works on it).
+// Dismissed incidents, and those of closed concerns, stay as they were: a
+// later hit starts a new incident to be looked at afresh.
+#define INCIDENT_OPEN                                                                       \
+  "(status = 'new' OR (status = 'linked' AND concern_id IN (SELECT id FROM concerns WHERE " \
+  "state != 'closed')))"
+
 using detail::Connection;
 using detail::Statement;
 using detail::Transaction;
@@ -166,10 +174,10 @@ Result<std::unique_ptr<WriterDb>> WriterDb::open(const WriterOptions& o) {
        "last_seen_us = max(last_seen_us, excluded.last_seen_us)"},
       {&db->find_incident_person,
        "SELECT id, first_us, last_us, highest_severity FROM incidents "
-       "WHERE person_id = ? AND category = ? AND status = 'new' ORDER BY last_us DESC LIMIT 1"},
+       "WHERE person_id = ? AND category = ? AND " INCIDENT_OPEN " ORDER BY last_us DESC LIMIT 1"},
       {&db->find_incident_device,
        "SELECT id, first_us, last_us, highest_severity FROM incidents "
-       "WHERE device_id = ? AND person_id IS NULL AND category = ? AND status = 'new' "
+       "WHERE device_id = ? AND person_id IS NULL AND category = ? AND " INCIDENT_OPEN " "
        "ORDER BY last_us DESC LIMIT 1"},
       {&db->insert_incident,
        "INSERT INTO incidents(person_id, device_id, category, first_us, last_us, hit_count, score, "

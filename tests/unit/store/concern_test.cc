@@ -131,6 +131,39 @@ TEST_F(StoreConcern, OpeningLinksIncidentsAndPrefillsTheReferral) {
   EXPECT_EQ(cw_->link_incident("dsl1", open_concern({3}), 1).error().code, ErrorCode::Invalid);
 }
 
+// While a concern is worked, the same person's further hits in the category
+// join its incident (the DSL's evidence grows); once it is closed they start
+// a new incident to be looked at afresh.
+TEST_F(StoreConcern, LaterHitsJoinTheIncidentOfAnOpenConcernOnly) {
+  const std::int64_t concern = open_concern();
+  auto append_one = [&](TimeUs ts) {
+    WriterOptions o;
+    o.path = db_;
+    o.clock = clock_.fn();
+    auto w = Writer::open(o);
+    ASSERT_TRUE(w.ok()) << w.error().message;
+    HitRecord h = make_hit(ts, "10.0.0.1", "extremism", "caution");
+    h.person_ref = "L1000";
+    h.attribution_source = "csv";
+    h.attribution_confidence = 1;
+    ASSERT_TRUE((*w)->wait_acked((*w)->append(std::move(h)).ticket, std::chrono::seconds(10)));
+    (*w)->stop();
+  };
+  append_one(kNow - kHour + 10 * testing::kMinute);
+  EXPECT_EQ(raw_int(db_, "SELECT hit_count FROM incidents WHERE id = 1"), 2);
+  EXPECT_EQ(raw_int(db_, "SELECT count(*) FROM incidents"), 3);
+
+  ASSERT_TRUE(cw_->transition_concern("dsl1", concern, S::UnderReview, "").ok());
+  ASSERT_TRUE(cw_->transition_concern("dsl1", concern, S::NoFurtherAction, "talked to tutor").ok());
+  ASSERT_TRUE(cw_->transition_concern("dsl1", concern, S::Closed, "", "no risk").ok());
+  append_one(kNow - kHour + 20 * testing::kMinute);
+  EXPECT_EQ(raw_int(db_, "SELECT hit_count FROM incidents WHERE id = 1"), 2);
+  EXPECT_EQ(raw_int(db_,
+                    "SELECT count(*) FROM incidents WHERE status = 'new' AND person_id = "
+                    "(SELECT id FROM people WHERE reference = 'L1000')"),
+            1);
+}
+
 TEST_F(StoreConcern, AConcernMovesThroughReviewToAnOutcome) {
   std::int64_t id = open_concern();
   ASSERT_TRUE(cw_->transition_concern("dsl1", id, S::UnderReview, "gathering information").ok());
