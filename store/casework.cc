@@ -751,4 +751,89 @@ Result<std::int64_t> Casework::audit(std::string_view actor, std::string_view ac
   });
 }
 
+// ---- Console admin pages (issue 6) ----------------------------------------
+
+Status Casework::set_user_role(std::string_view actor, std::string_view name, Role role) {
+  if (auto s = check_actor(actor); !s) return s;
+  return impl_->in_transaction([&](TimeUs now) -> Status {
+    auto q = impl_->conn.prepare("SELECT id, role, disabled FROM users WHERE name = ?");
+    if (!q) return q.error();
+    q->bind(1, name);
+    int rc = q->step();
+    if (rc == SQLITE_DONE)
+      return Error{ErrorCode::NotFound, "user " + std::string(name) + " not found"};
+    if (rc != SQLITE_ROW) return impl_->conn.error(rc, "user");
+    const std::int64_t id = q->int64(0);
+    const std::string old_role = q->text(1);
+    const bool enabled_admin = old_role == "admin" && q->int64(2) == 0;
+    q->reset();
+    if (enabled_admin && role != Role::Admin) {
+      auto admins =
+          impl_->conn.query_int("SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0");
+      if (!admins) return admins.error();
+      if (*admins <= 1) {
+        return Error{ErrorCode::Invalid, std::string(name) +
+                                             " is the only enabled admin: make another user an "
+                                             "admin first"};
+      }
+    }
+    auto u = impl_->conn.prepare("UPDATE users SET role = ? WHERE id = ?");
+    if (!u) return u.error();
+    u->bind(1, role_name(role));
+    u->bind(2, id);
+    if (auto s = detail::run(impl_->conn, *u, "user"); !s) return s;
+    return impl_->audit(
+        now, actor, "user.role", "user", id,
+        std::string(name) + ": " + old_role + " -> " + std::string(role_name(role)));
+  });
+}
+// ---- end of the console admin pages' block
+
+// ---- Console safeguarding pages (issue 6): review escalation --------------
+
+Result<bool> Casework::escalate_review(std::string_view actor, std::int64_t concern_id,
+                                       TimeUs now_us, std::string_view text) {
+  if (auto s = check_actor(actor); !s) return s.error();
+  if (auto s = check_text("escalation text", text, true); !s) return s.error();
+  return impl_->in_transaction([&](TimeUs now) -> Result<bool> {
+    Connection& c = impl_->conn;
+    auto q = c.prepare("SELECT state, review_due_us FROM concerns WHERE id = ?");
+    if (!q) return q.error();
+    q->bind(1, concern_id);
+    int rc = q->step();
+    if (rc == SQLITE_DONE) {
+      return Error{ErrorCode::NotFound, "concern " + std::to_string(concern_id) + " not found"};
+    }
+    if (rc != SQLITE_ROW) return c.error(rc, "concern");
+    if (q->text(0) == "closed" || q->is_null(1) || q->int64(1) >= now_us) return false;
+    q->reset();
+    // The review date is set by a 'review_due' event or by a move to
+    // internal support ("Review due: ..." in the state event's text). An
+    // escalation after the latest of those covers the date now in force.
+    auto done = c.prepare(
+        "SELECT count(*) FROM concern_events WHERE concern_id = ?1 AND kind = 'escalated' "
+        "AND actor = ?2 AND id > (SELECT coalesce(max(id), 0) FROM concern_events "
+        "WHERE concern_id = ?1 AND (kind = 'review_due' OR (kind = 'state' AND "
+        "instr(text, 'Review due: ') > 0)))");
+    if (!done) return done.error();
+    done->bind(1, concern_id);
+    done->bind(2, actor);
+    rc = done->step();
+    if (rc != SQLITE_ROW) return c.error(rc, "concern events");
+    const bool escalated_already = done->int64(0) > 0;
+    done->reset();
+    if (escalated_already) return false;
+    if (auto s = impl_->event(concern_id, now, actor, "escalated", {}, {}, text); !s) {
+      return s.error();
+    }
+    if (auto s =
+            impl_->audit(now, actor, "concern.escalate", "concern", concern_id, "review overdue");
+        !s) {
+      return s.error();
+    }
+    return true;
+  });
+}
+// ---- end of the console safeguarding pages' block
+
 }  // namespace vigil::store

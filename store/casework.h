@@ -95,6 +95,23 @@ class Casework {
                              std::string_view object_type, std::int64_t object_id,
                              std::string_view detail);
 
+  // ---- Console admin pages (issue 6) ----------------------------------
+  // Gives a user another role (audited as user.role, "name: old -> new").
+  // Refuses to leave no enabled admin: the last enabled admin keeps the role.
+  Status set_user_role(std::string_view actor, std::string_view name, Role role);
+  // ---- end of the console admin pages' block
+
+  // ---- Console safeguarding pages (issue 6): review escalation ---------
+  // Escalates one overdue review, at most once per review date. In one
+  // transaction: when the concern is not closed, its review date is before
+  // `now_us` and no escalation by `actor` is in the chronology since the
+  // date was last set, appends an 'escalated' event with `text` and a
+  // concern.escalate audit row. True when it escalated, false when there
+  // was nothing to do (so two console threads cannot escalate twice).
+  Result<bool> escalate_review(std::string_view actor, std::int64_t concern_id, TimeUs now_us,
+                               std::string_view text);
+  // ---- end of the console safeguarding pages' block
+
   struct Impl;
 
  private:

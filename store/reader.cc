@@ -1,5 +1,6 @@
 #include "store/reader.h"
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -503,5 +504,247 @@ Result<std::vector<AuditRow>> Reader::audit_rows(std::int64_t after_id, std::siz
 }
 
 Result<AuditVerification> Reader::verify_audit() { return detail::verify_audit_chain(impl_->conn); }
+
+// ---- Console admin pages (issue 6) ----------------------------------------
+
+namespace {
+Device device_row(const Statement& r) {
+  return Device{r.int64(0), r.text(1), r.text(2), r.text(3), r.int64(4), r.int64(5)};
+}
+constexpr const char* kDeviceColumns =
+    "SELECT id, mac, ip, hostname, first_seen_us, last_seen_us FROM devices ";
+
+Status check_page(std::size_t limit, std::size_t offset) {
+  if (limit == 0 || limit > kMaxPage || offset > kMaxOffset) {
+    return Error{ErrorCode::Invalid, "page: limit must be 1..1000"};
+  }
+  return {};
+}
+}  // namespace
+
+Result<std::vector<Person>> Reader::people(std::size_t limit, std::size_t offset) {
+  if (auto c = check_page(limit, offset); !c) return c.error();
+  auto s = impl_->stmt(std::string(kPersonColumns) + "ORDER BY reference LIMIT ? OFFSET ?");
+  if (!s) return s.error();
+  (*s)->bind(1, static_cast<std::int64_t>(limit));
+  (*s)->bind(2, static_cast<std::int64_t>(offset));
+  return collect<Person>(impl_->conn, **s, person_row);
+}
+
+Result<std::int64_t> Reader::count_people() {
+  return impl_->conn.query_int("SELECT count(*) FROM people");
+}
+
+Result<std::vector<Device>> Reader::devices(std::size_t limit, std::size_t offset) {
+  if (auto c = check_page(limit, offset); !c) return c.error();
+  auto s = impl_->stmt(std::string(kDeviceColumns) +
+                       "ORDER BY last_seen_us DESC, id DESC LIMIT ? OFFSET ?");
+  if (!s) return s.error();
+  (*s)->bind(1, static_cast<std::int64_t>(limit));
+  (*s)->bind(2, static_cast<std::int64_t>(offset));
+  return collect<Device>(impl_->conn, **s, device_row);
+}
+
+Result<std::int64_t> Reader::count_devices() {
+  return impl_->conn.query_int("SELECT count(*) FROM devices");
+}
+
+Result<std::optional<Device>> Reader::device_by_mac(const std::string& mac) {
+  // Devices are keyed "mac:<lower-case MAC>" by the writer.
+  auto s = impl_->stmt(std::string(kDeviceColumns) + "WHERE device_key = ?");
+  if (!s) return s.error();
+  (*s)->bind(1, "mac:" + mac);
+  return one<Device>(impl_->conn, **s, device_row);
+}
+
+Result<std::vector<DecisionRow>> Reader::decisions(std::int64_t before_id, std::size_t limit) {
+  if (auto c = check_page(limit, 0); !c) return c.error();
+  auto s = impl_->stmt(
+      "SELECT id, ts_us, actor, change, target, list, reason FROM decision_log "
+      "WHERE ?1 <= 0 OR id < ?1 ORDER BY id DESC LIMIT ?2");
+  if (!s) return s.error();
+  (*s)->bind(1, before_id);
+  (*s)->bind(2, static_cast<std::int64_t>(limit));
+  return collect<DecisionRow>(impl_->conn, **s, [](const Statement& r) {
+    return DecisionRow{r.int64(0), r.int64(1), r.text(2),
+                       DecisionEntry{r.text(3), r.text(4), r.text(5), r.text(6)}};
+  });
+}
+
+Result<std::vector<CheckRow>> Reader::checks(std::int64_t before_id, std::size_t limit) {
+  if (auto c = check_page(limit, 0); !c) return c.error();
+  auto s = impl_->stmt(
+      "SELECT id, ts_us, actor, what, result, action FROM checks_log "
+      "WHERE ?1 <= 0 OR id < ?1 ORDER BY id DESC LIMIT ?2");
+  if (!s) return s.error();
+  (*s)->bind(1, before_id);
+  (*s)->bind(2, static_cast<std::int64_t>(limit));
+  return collect<CheckRow>(impl_->conn, **s, [](const Statement& r) {
+    return CheckRow{r.int64(0), r.int64(1), r.text(2), CheckEntry{r.text(3), r.text(4), r.text(5)}};
+  });
+}
+
+Result<std::vector<AuditRow>> Reader::audit_rows_before(std::int64_t before_id, std::size_t limit) {
+  if (auto c = check_page(limit, 0); !c) return c.error();
+  auto s = impl_->stmt(
+      "SELECT id, ts_us, actor, action, object_type, object_id, detail, prev_hash, hash "
+      "FROM audit_log WHERE ?1 <= 0 OR id < ?1 ORDER BY id DESC LIMIT ?2");
+  if (!s) return s.error();
+  (*s)->bind(1, before_id);
+  (*s)->bind(2, static_cast<std::int64_t>(limit));
+  return collect<AuditRow>(impl_->conn, **s, [](const Statement& r) {
+    return AuditRow{r.int64(0), r.int64(1), r.text(2), r.text(3), r.text(4),
+                    r.int64(5), r.text(6),  r.text(7), r.text(8)};
+  });
+}
+
+Result<std::vector<ListHitCount>> Reader::hits_by_list(TimeUs from_us) {
+  // hits_time bounds the scan to the period; the incident is found by its key.
+  auto s = impl_->stmt(
+      "SELECT h.list, count(*), coalesce(sum(i.status = 'dismissed'), 0), max(h.ts_us) "
+      "FROM hits h LEFT JOIN incidents i ON i.id = h.incident_id "
+      "WHERE h.ts_us >= ? GROUP BY h.list ORDER BY h.list");
+  if (!s) return s.error();
+  (*s)->bind(1, from_us);
+  return collect<ListHitCount>(impl_->conn, **s, [](const Statement& r) {
+    return ListHitCount{r.text(0), r.int64(1), r.int64(2), r.int64(3)};
+  });
+}
+// ---- end of the console admin pages' block
+
+// ---- Console safeguarding pages (issue 6) ----------------------------------
+
+Result<std::vector<FalsePositiveCount>> Reader::false_positive_counts() {
+  // incidents_status narrows to the dismissed incidents; hits_incident finds their hits.
+  auto s = impl_->stmt(
+      "SELECT h.list, h.entry, count(DISTINCT h.incident_id), count(*) "
+      "FROM incidents i JOIN hits h ON h.incident_id = i.id WHERE i.status = 'dismissed' "
+      "GROUP BY h.list, h.entry ORDER BY 3 DESC, 1, 2");
+  if (!s) return s.error();
+  return collect<FalsePositiveCount>(impl_->conn, **s, [](const Statement& r) {
+    return FalsePositiveCount{r.text(0), r.text(1), r.int64(2), r.int64(3)};
+  });
+}
+
+Result<IncidentPage> Reader::incidents_newer(const IncidentFilter& filter, IncidentCursor before,
+                                             std::size_t limit) {
+  if (limit == 0 || limit > kMaxPage) {
+    return Error{ErrorCode::Invalid, "incident page: limit must be 1..1000"};
+  }
+  auto w = Impl::where(filter);
+  if (!w) return w.error();
+  // Oldest first from the cursor, reversed below into the list's order.
+  std::string sql = kIncidentColumns + w->sql;
+  sql += w->sql.empty() ? "WHERE " : " AND ";
+  sql += "(i.last_us, i.id) > (?, ?) ORDER BY i.last_us, i.id LIMIT ?";
+  auto s = impl_->stmt(sql);
+  if (!s) return s.error();
+  Statement& st = **s;
+  int n = Impl::bind_where(st, *w);
+  st.bind(n++, before.last_us);
+  st.bind(n++, before.id);
+  st.bind(n++, static_cast<std::int64_t>(limit + 1));
+  auto rows = collect<Incident>(impl_->conn, st, incident_row);
+  if (!rows) return rows.error();
+  IncidentPage out;
+  out.items = std::move(*rows);
+  const bool more = out.items.size() > limit;
+  if (more) out.items.resize(limit);
+  std::reverse(out.items.begin(), out.items.end());
+  if (more) out.next = IncidentCursor{out.items.front().last_us, out.items.front().id};
+  return out;
+}
+
+Result<std::vector<ActivityRow>> Reader::activity(const std::vector<std::int64_t>& device_ids,
+                                                  TimeUs from_us, TimeUs to_us, std::size_t limit) {
+  if (limit == 0 || limit > 10'000 || device_ids.size() > 64) {
+    return Error{ErrorCode::Invalid, "activity: limit 1..10000, at most 64 devices"};
+  }
+  if (device_ids.empty()) return std::vector<ActivityRow>{};
+  // activity_device (device_id, minute) serves each device's range.
+  std::string sql =
+      "SELECT minute, device_id, kind, name, privacy, count FROM activity "
+      "WHERE minute >= ? AND minute <= ? AND device_id IN (";
+  for (std::size_t i = 0; i < device_ids.size(); ++i) sql += i == 0 ? "?" : ", ?";
+  sql += ") ORDER BY minute, device_id, kind, name LIMIT ?";
+  auto s = impl_->stmt(sql);
+  if (!s) return s.error();
+  int n = 1;
+  (*s)->bind(n++, from_us / 60'000'000);
+  (*s)->bind(n++, to_us / 60'000'000);
+  for (std::int64_t d : device_ids) (*s)->bind(n++, d);
+  (*s)->bind(n++, static_cast<std::int64_t>(limit));
+  return collect<ActivityRow>(impl_->conn, **s, [](const Statement& r) {
+    return ActivityRow{
+        r.int64(0) * 60'000'000, r.int64(1), r.text(2), r.text(3), r.text(4), r.int64(5)};
+  });
+}
+
+Result<std::vector<std::int64_t>> Reader::devices_of_person(std::int64_t person_id) {
+  auto s = impl_->stmt(
+      "SELECT device_id FROM device_people WHERE person_id = ? "
+      "GROUP BY device_id ORDER BY max(last_seen_us) DESC, device_id LIMIT 64");
+  if (!s) return s.error();
+  (*s)->bind(1, person_id);
+  return collect<std::int64_t>(impl_->conn, **s, [](const Statement& r) { return r.int64(0); });
+}
+
+Result<std::optional<RuleSetRecord>> Reader::latest_rule_set() {
+  auto s = impl_->stmt(
+      "SELECT loaded_us, version, source, lists, entries, loaded_by FROM rule_sets "
+      "ORDER BY loaded_us DESC, id DESC LIMIT 1");
+  if (!s) return s.error();
+  return one<RuleSetRecord>(impl_->conn, **s, [](const Statement& r) {
+    return RuleSetRecord{r.int64(0), r.text(1), r.text(2), r.int64(3), r.int64(4), r.text(5)};
+  });
+}
+
+Result<std::int64_t> Reader::count_concerns(const ConcernFilter& filter) {
+  if (filter.states.size() > kMaxFilterValues) {
+    return Error{ErrorCode::Invalid, "concern filter: too many states"};
+  }
+  // The same clauses as concerns().
+  std::string sql = "SELECT count(*) FROM concerns c ";
+  std::vector<std::string> parts;
+  if (!filter.states.empty()) {
+    std::string p = "c.state IN (";
+    for (std::size_t i = 0; i < filter.states.size(); ++i) p += i == 0 ? "?" : ", ?";
+    parts.push_back(p + ")");
+  } else if (!filter.include_closed) {
+    parts.emplace_back("c.state <> 'closed'");
+  }
+  if (filter.review_due_before) parts.emplace_back("c.review_due_us <= ?");
+  if (filter.person_id) parts.emplace_back("c.person_id = ?");
+  for (std::size_t i = 0; i < parts.size(); ++i) sql += (i == 0 ? "WHERE " : " AND ") + parts[i];
+  auto s = impl_->stmt(sql);
+  if (!s) return s.error();
+  int n = 1;
+  for (ConcernState st : filter.states) (*s)->bind(n++, concern_state_name(st));
+  if (filter.review_due_before) (*s)->bind(n++, *filter.review_due_before);
+  if (filter.person_id) (*s)->bind(n++, *filter.person_id);
+  int rc = (*s)->step();
+  if (rc != SQLITE_ROW) {
+    Error e = impl_->conn.error(rc, "count concerns");
+    (*s)->reset();
+    return e;
+  }
+  std::int64_t count = (*s)->int64(0);
+  (*s)->reset();
+  return count;
+}
+
+Result<std::vector<Concern>> Reader::concerns_raised_by(const std::string& user,
+                                                        std::size_t limit) {
+  if (limit == 0 || limit > kMaxPage) {
+    return Error{ErrorCode::Invalid, "concerns: limit must be 1..1000"};
+  }
+  auto s = impl_->stmt(std::string(kConcernColumns) +
+                       "WHERE c.raised_by = ? ORDER BY c.raised_us DESC, c.id DESC LIMIT ?");
+  if (!s) return s.error();
+  (*s)->bind(1, user);
+  (*s)->bind(2, static_cast<std::int64_t>(limit));
+  return collect<Concern>(impl_->conn, **s, concern_row);
+}
+// ---- end of the console safeguarding pages' block
 
 }  // namespace vigil::store

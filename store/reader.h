@@ -61,6 +61,47 @@ class Reader {
   Result<std::vector<AuditRow>> audit_rows(std::int64_t after_id, std::size_t limit);
   Result<AuditVerification> verify_audit();
 
+  // ---- Console admin pages (issue 6) ----------------------------------
+  // People by reference and devices by last seen (newest first), `limit`
+  // 1..1000 from `offset`; the device whose MAC is `mac` (lower case, colons).
+  Result<std::vector<Person>> people(std::size_t limit, std::size_t offset);
+  Result<std::int64_t> count_people();
+  Result<std::vector<Device>> devices(std::size_t limit, std::size_t offset);
+  Result<std::int64_t> count_devices();
+  Result<std::optional<Device>> device_by_mac(const std::string& mac);
+  // Newest first: rows with an id below `before_id` (0: from the newest),
+  // at most `limit` (1..1000).
+  Result<std::vector<DecisionRow>> decisions(std::int64_t before_id, std::size_t limit);
+  Result<std::vector<CheckRow>> checks(std::int64_t before_id, std::size_t limit);
+  Result<std::vector<AuditRow>> audit_rows_before(std::int64_t before_id, std::size_t limit);
+  // Hits at or after `from_us` per list name, with those of dismissed
+  // incidents (false positives) counted apart; ordered by list name.
+  Result<std::vector<ListHitCount>> hits_by_list(TimeUs from_us);
+  // ---- end of the console admin pages' block
+
+  // ---- Console safeguarding pages (issue 6) ----------------------------
+  // Rules (list, entry) whose hits were in incidents a DSL dismissed, with
+  // how many such incidents; most dismissed first.
+  Result<std::vector<FalsePositiveCount>> false_positive_counts();
+  // The "newer" page of keyset paging: up to `limit` incidents just newer
+  // than `before`, newest first. `next` is set (to the newest item's cursor)
+  // when still newer ones exist.
+  Result<IncidentPage> incidents_newer(const IncidentFilter& filter, IncidentCursor before,
+                                       std::size_t limit);
+  // The activity log of these devices (at most 64) for the minutes from
+  // `from_us` to `to_us`, in time order, at most `limit` rows (1..10000).
+  Result<std::vector<ActivityRow>> activity(const std::vector<std::int64_t>& device_ids,
+                                            TimeUs from_us, TimeUs to_us, std::size_t limit);
+  // Devices attributed to a person, most recently seen first.
+  Result<std::vector<std::int64_t>> devices_of_person(std::int64_t person_id);
+  // The rule set vigild loaded last, if any.
+  Result<std::optional<RuleSetRecord>> latest_rule_set();
+  // How many concerns `filter` selects (its limit does not apply).
+  Result<std::int64_t> count_concerns(const ConcernFilter& filter);
+  // Concerns this user name raised, newest first, closed ones included.
+  Result<std::vector<Concern>> concerns_raised_by(const std::string& user, std::size_t limit);
+  // ---- end of the console safeguarding pages' block
+
   struct Impl;
 
  private:

@@ -355,4 +355,51 @@ struct RetentionReport {
   std::int64_t statistics_deleted = 0;
 };
 
+// ---- Console admin pages (issue 6): rows of the decision and checks logs as
+// the console lists them, and each list's hits for the lists page.
+struct DecisionRow {
+  std::int64_t id = 0;
+  TimeUs ts_us = 0;
+  std::string actor{};
+  DecisionEntry entry{};
+};
+
+struct CheckRow {
+  std::int64_t id = 0;
+  TimeUs ts_us = 0;
+  std::string actor{};
+  CheckEntry entry{};
+};
+
+struct ListHitCount {
+  std::string list{};                // hits.list: the list's name
+  std::int64_t hits = 0;             // hits since the period began
+  std::int64_t false_positives = 0;  // of those, hits of incidents a DSL dismissed
+  TimeUs last_hit_us = 0;
+};
+// ---- end of the console admin pages' block
+
+// ---- Console safeguarding pages (issue 6): what the incident page shows
+// beside an incident's hits.
+
+// How often a rule's hits were in incidents a DSL dismissed as false
+// positives (Reader::false_positive_counts).
+struct FalsePositiveCount {
+  std::string list{};
+  std::string entry{};
+  std::int64_t incidents = 0;  // dismissed incidents holding a hit of this rule
+  std::int64_t hits = 0;       // that rule's hits in them
+};
+
+// One activity-log bucket: a device looked `name` up `count` times in one minute.
+struct ActivityRow {
+  TimeUs minute_us = 0;
+  std::int64_t device_id = 0;
+  std::string kind{};     // dns, sni, http_host, ...
+  std::string name{};     // "" when kept with privacy hide_names
+  std::string privacy{};  // full | hide_names | hide_clients
+  std::int64_t count = 0;
+};
+// ---- end of the console safeguarding pages' block
+
 }  // namespace vigil::store

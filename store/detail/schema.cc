@@ -252,11 +252,47 @@ INSERT INTO concern_referrals(concern_id, how_arose, internet_use, updated_us, u
   FROM concerns c;
 )sql";
 
+// Version 4: the console's sign-in records (a TOTP second factor, and when
+// the password last changed, which ends older sessions), and the concern
+// chronology's 'escalated' kind. SQLite cannot change a CHECK constraint in
+// place: concern_events is rebuilt under a new name with every row and id,
+// then its index and append-only triggers are made again (DROP TABLE drops
+// the old triggers and, with foreign keys on, deletes without firing them).
+constexpr const char* kV4 = R"sql(
+ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN totp_enabled INTEGER NOT NULL DEFAULT 0
+  CHECK (totp_enabled IN (0, 1));
+ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN password_changed_us INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE concern_events_v4(
+  id INTEGER PRIMARY KEY,
+  concern_id INTEGER NOT NULL REFERENCES concerns(id),
+  ts_us INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('raised', 'state', 'note', 'assigned', 'review_due',
+                                     'incident_linked', 'referral', 'escalated')),
+  from_state TEXT NOT NULL DEFAULT '',
+  to_state TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT '');
+INSERT INTO concern_events_v4(id, concern_id, ts_us, actor, kind, from_state, to_state, text)
+  SELECT id, concern_id, ts_us, actor, kind, from_state, to_state, text FROM concern_events
+  ORDER BY id;
+DROP TABLE concern_events;
+ALTER TABLE concern_events_v4 RENAME TO concern_events;
+CREATE INDEX concern_events_concern ON concern_events(concern_id, id);
+CREATE TRIGGER concern_events_no_update BEFORE UPDATE ON concern_events
+BEGIN SELECT RAISE(ABORT, 'the chronology is append-only'); END;
+CREATE TRIGGER concern_events_no_delete BEFORE DELETE ON concern_events
+BEGIN SELECT RAISE(ABORT, 'the chronology is append-only'); END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "case record: devices, people, hits, incidents, concerns, users, audit", kV1},
     {2, "telemetry and reporting: activity, rule sets, decision and checks logs, hourly stats",
      kV2},
     {3, "Prevent referral content per concern", kV3},
+    {4, "console sign-in: TOTP and password change time; concern event kind escalated", kV4},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 

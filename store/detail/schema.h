@@ -11,7 +11,7 @@
 
 namespace vigil::store::detail {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct Migration {
   int version;

@@ -224,6 +224,60 @@ TEST(StoreSchema, Version2StoreMigratesWithItsDataKept) {
   EXPECT_EQ(raw_int(db, "SELECT count(*) FROM concern_referrals"), 1);
 }
 
+TEST(StoreSchema, Version3StoreMigratesWithItsDataKept) {
+  TempDir dir;
+  const std::string db = dir.file("v3.db");
+  {
+    auto c = open_at(db, 3);
+    fill_v1(c);
+    auto s = c.exec(
+        "INSERT INTO users(id, name, role, password_hash, created_us) VALUES "
+        " (2, 'admin1', 'admin', '$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA', 5);",
+        "fill v3");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    // 'escalated' is not a chronology kind before version 4.
+    EXPECT_FALSE(c.exec("INSERT INTO concern_events(concern_id, ts_us, actor, kind) VALUES "
+                        "(1, 30, 'dsl1', 'escalated')",
+                        "escalate")
+                     .ok());
+  }
+  auto change = migrate_store(db);
+  ASSERT_TRUE(change.ok()) << change.error().message;
+  EXPECT_EQ(change->from, 3);
+  EXPECT_EQ(change->to, 4);
+  expect_v1_rows_kept(db);
+  // Users keep their password and gain the sign-in columns at their defaults.
+  EXPECT_EQ(raw_text(db, "SELECT password_hash FROM users WHERE name = 'admin1'"),
+            "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA");
+  EXPECT_EQ(raw_int(db,
+                    "SELECT count(*) FROM users WHERE totp_secret = '' AND totp_enabled = 0 AND "
+                    "totp_last_step = 0 AND password_changed_us = 0"),
+            2);
+  // The rebuilt chronology keeps its rows and ids, takes 'escalated' and
+  // still refuses updates and deletes.
+  EXPECT_EQ(raw_text(db, "SELECT group_concat(id || ':' || kind, ',') FROM concern_events"),
+            "1:raised,2:state");
+  std::string err;
+  EXPECT_EQ(raw_exec(db,
+                     "INSERT INTO concern_events(concern_id, ts_us, actor, kind, text) VALUES "
+                     "(1, 30, 'dsl1', 'escalated', 'to the DSL')"),
+            SQLITE_OK);
+  EXPECT_EQ(raw_int(db, "SELECT id FROM concern_events WHERE kind = 'escalated'"), 3);
+  EXPECT_NE(raw_exec(db, "UPDATE concern_events SET text = 'changed' WHERE id = 1", &err),
+            SQLITE_OK);
+  EXPECT_THAT(err, HasSubstr("append-only"));
+  EXPECT_NE(raw_exec(db, "DELETE FROM concern_events WHERE id = 2", &err), SQLITE_OK);
+  EXPECT_THAT(err, HasSubstr("append-only"));
+  EXPECT_NE(raw_exec(db,
+                     "INSERT INTO concern_events(concern_id, ts_us, actor, kind) VALUES "
+                     "(1, 31, 'dsl1', 'gossip')"),
+            SQLITE_OK);
+  EXPECT_NE(raw_exec(db, "UPDATE users SET totp_enabled = 2 WHERE id = 1"), SQLITE_OK);
+  auto report = check_store(db);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_TRUE(report->problems.empty()) << report->problems.front();
+}
+
 TEST(StoreSchema, WriterMigratesAnOlderStoreOnOpenUnlessTold) {
   TempDir dir;
   const std::string db = dir.file("v1.db");
