@@ -139,7 +139,8 @@ std::string render(const Page& page) {
       "<title>";
   out += escape(page.title);
   out +=
-      " - Vigil</title><link rel=\"stylesheet\" href=\"/static/console.css\">"
+      " - Vigil</title><link rel=\"icon\" href=\"data:,\">"
+      "<link rel=\"stylesheet\" href=\"/static/console.css\">"
       "<script src=\"/static/console.js\" defer></script></head><body>";
   out += "<header><a class=\"brand\" href=\"/\">Vigil</a>";
   if (page.user != nullptr) {

@@ -5,8 +5,10 @@
 #include "admin/vigilctl/config_command.h"
 #include "admin/vigilctl/ctl_command.h"
 #include "admin/vigilctl/extract_command.h"
+#include "admin/vigilctl/report_command.h"
 #include "admin/vigilctl/rules_command.h"
 #include "admin/vigilctl/store_command.h"
+#include "admin/vigilctl/users_command.h"
 #include "daemon/config/cli_options.h"
 
 int main(int argc, char** argv) {
@@ -96,6 +98,12 @@ int main(int argc, char** argv) {
   vigil::admin::CtlOptions ctl;
   vigil::admin::CtlCommands ctl_commands = vigil::admin::add_ctl_commands(app, ctl);
 
+  vigil::admin::UsersOptions users;
+  vigil::admin::UsersCommands users_commands = vigil::admin::add_users_commands(app, users);
+
+  vigil::admin::ReportOptions report_options;
+  CLI::App* report_monthly = vigil::admin::add_report_commands(app, report_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -117,6 +125,8 @@ int main(int argc, char** argv) {
     return vigil::admin::run_extract(ex);
   }
   if (auto rc = vigil::admin::run_ctl_command(ctl_commands, ctl)) return *rc;
+  if (auto rc = vigil::admin::run_users_command(users_commands, users)) return *rc;
+  if (auto rc = vigil::admin::run_report_command(report_monthly, report_options)) return *rc;
   if (check->parsed()) return vigil::admin::run_rules_check(ro);
   if (test->parsed()) return vigil::admin::run_rules_test(ro);
   const bool store_command = store_init->parsed() || store_migrate->parsed() ||

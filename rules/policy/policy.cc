@@ -338,4 +338,24 @@ std::optional<Policy> load_policy(const std::string& dir, std::string& error) {
   return std::nullopt;
 }
 
+std::optional<Policy> load_policy_text(const std::string& dir, std::string_view text,
+                                       std::string& error) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    error = dir + ": not a folder";
+    return std::nullopt;
+  }
+  const std::string file = (fs::path(dir) / "policy.toml").string();
+  try {
+    toml::table doc = toml::parse(text, file);
+    return parse_policy(dir, file, doc);
+  } catch (const toml::parse_error& e) {
+    error =
+        file + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
+  } catch (const Failure& f) {
+    error = f.text;
+  }
+  return std::nullopt;
+}
+
 }  // namespace vigil::rules

@@ -77,4 +77,10 @@ struct Policy {
 // sets `error` to "file:line: what is wrong".
 std::optional<Policy> load_policy(const std::string& dir, std::string& error);
 
+// As load_policy(), with `text` read in place of DIR/policy.toml: the
+// console checks an edited policy before it replaces the file. Errors name
+// DIR/policy.toml and the line in `text`.
+std::optional<Policy> load_policy_text(const std::string& dir, std::string_view text,
+                                       std::string& error);
+
 }  // namespace vigil::rules
