@@ -28,7 +28,7 @@ packages=(
   chromium nodejs fonts-dejavu-core
 )
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(libndpi-bin tshark wireshark-common linux-perf valgrind hyperfine time tcpreplay tcpdump wrk)
+  packages+=(libndpi-bin tshark wireshark-common linux-perf valgrind hyperfine time tcpreplay tcpdump wrk nginx-light)
 fi
 
 missing=()

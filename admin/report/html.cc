@@ -184,7 +184,7 @@ std::string render_html(const MonthlyReport& m, Audience audience) {
   {
     std::string s = "<div class=\"cards\">";
     s += card(m.totals.hits, "hits recorded");
-    s += card(m.totals.blocked, "blocked");
+    s += card(m.totals.blocked, "with a block verdict (recorded, not stopped: see coverage)");
     s += card(m.totals.flagged, "flagged for attention");
     s += card(m.prevent.hits, "in the Prevent categories");
     s += card(m.circumvention_totals.hits, "circumvention attempts");

@@ -64,7 +64,8 @@ std::string_view verdict_words(rules::Verdict v) {
     case rules::Verdict::Alert:
       return "Alert: allowed, logged and shown to the DSL.";
     case rules::Verdict::Block:
-      return "Blocked.";
+      return "Block: the rules say block. This version of Vigil records it and alerts; it does "
+             "not stop the visit itself.";
   }
   return "";
 }

@@ -19,7 +19,10 @@ std::string_view source_label(std::string_view source) {
 }
 
 std::string_view action_label(std::string_view action) {
-  if (action == "block") return "Blocked";
+  // This version of Vigil watches and records; it does not stop a visit
+  // (no DNS answer, firewall rule or reset). Saying "Blocked" would tell the
+  // DSL a learner was protected when the page may well have loaded.
+  if (action == "block") return "Block rule matched (not stopped: Vigil only watches)";
   if (action == "alert") return "Allowed, alert raised";
   if (action == "log") return "Allowed, logged";
   return action;

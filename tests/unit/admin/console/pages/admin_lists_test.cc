@@ -284,7 +284,7 @@ TEST_F(AdminLists, HandMadeEntriesAreAddedAndRemovedInPolicyToml) {
 TEST_F(AdminLists, TheTestBoxExplainsADecision) {
   Response r = get("/lists/test", Role::Dsl, {{"input", "http://bad.example.org/page"}});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_THAT(r.body, HasSubstr("Blocked."));
+  EXPECT_THAT(r.body, HasSubstr("Block: the rules say block."));
   EXPECT_THAT(r.body, HasSubstr("extremism.domains:1</code>"));
   EXPECT_THAT(r.body, HasSubstr("test domains"));
 

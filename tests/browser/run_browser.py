@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Browser tests of vigil-console in Debian's headless Chromium (playwright-core).
+
+  run_browser.py BUILD_DIR SCRIPT.mjs ARTEFACT_DIR
+
+Prepares the quick start's demo exactly as a newcomer gets it
+(scripts/demo-setup.sh: vigild replays demo/demo.pcap with the demo rules,
+people CSV and leases; a demo DSL and a demo IT admin), starts vigil-console
+on a free loopback port, runs SCRIPT.mjs with node (the browser part: it
+clicks through the pages and saves screenshots in ARTEFACT_DIR), then checks
+with SQL that what the browser did is in the store: the audit rows, the
+dismissal, the concern's outcome, the decision-log entry.
+
+Exit 77 (skipped) when chromium, node or tests/browser/node_modules is missing.
+"""
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__)
+        return 2
+    build, script, artefacts = sys.argv[1:]
+    chromium = shutil.which("chromium")
+    node = shutil.which("node")
+    if not chromium or not node or not os.path.isdir(os.path.join(HERE, "node_modules",
+                                                                  "playwright-core")):
+        print("skipped: needs chromium, node and tests/browser/node_modules "
+              "(scripts/install-deps.sh)")
+        return 77
+    os.makedirs(artefacts, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="vigil-browser-")
+    out = os.path.join(tmp, "demo")
+    console = None
+    try:
+        subprocess.run(["bash", os.path.join(REPO, "scripts", "demo-setup.sh"), build, out],
+                       check=True, stdout=subprocess.DEVNULL)
+        logins = {}
+        with open(os.path.join(out, "demo-logins.txt")) as f:
+            for line in f:
+                role, name, password = line.split()
+                logins[role] = (name, password)
+        rules = os.path.join(tmp, "rules")
+        shutil.copytree(os.path.join(REPO, "demo", "rules"), rules)
+        console = subprocess.Popen(
+            [os.path.join(build, "admin", "console", "main", "vigil-console"), "--config",
+             os.path.join(out, "vigil.toml"), "--set", "console.listen=127.0.0.1:0", "--set",
+             "rules.dir=" + rules],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        port = None
+        deadline = time.time() + 60
+        while time.time() < deadline and port is None:
+            line = console.stderr.readline()
+            if not line:
+                break
+            m = re.search(r"serving https://127\.0\.0\.1:(\d+)/", line)
+            if m:
+                port = int(m.group(1))
+        if port is None:
+            print("vigil-console did not start")
+            return 1
+        env = dict(os.environ)
+        env.update({
+            "VIGIL_URL": "https://127.0.0.1:%d" % port,
+            "VIGIL_DSL": json.dumps(logins["dsl"]),
+            "VIGIL_ADMIN": json.dumps(logins["admin"]),
+            "VIGIL_ARTEFACTS": os.path.abspath(artefacts),
+            "VIGIL_CHROMIUM": chromium,
+        })
+        r = subprocess.run([node, os.path.abspath(script)], env=env, cwd=HERE)
+        if r.returncode != 0:
+            print("browser script failed (%d); screenshots in %s" % (r.returncode, artefacts))
+            return 1
+        return check_store(build, os.path.join(out, "vigil.db"), logins)
+    finally:
+        if console is not None:
+            console.terminate()
+            try:
+                console.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                console.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_store(build, db, logins):
+    """What the browser did, as the store holds it."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    dsl = logins["dsl"][0]
+    admin = logins["admin"][0]
+    failures = []
+
+    def expect(what, sql, *args):
+        row = con.execute(sql, args).fetchone()
+        if not row or not row[0]:
+            failures.append(what)
+
+    expect("a dismissal with the DSL's reason",
+           "SELECT count(*) FROM incidents WHERE status = 'dismissed' AND dismiss_reason LIKE "
+           "'%coursework%'")
+    expect("the DSL's reads of incidents and concerns in the audit log",
+           "SELECT count(*) FROM audit_log WHERE actor = ? AND action IN ('incident.read', "
+           "'concern.read')", dsl)
+    expect("a concern the DSL opened and closed with an outcome",
+           "SELECT count(*) FROM concerns WHERE state = 'closed' AND outcome <> ''")
+    expect("the referral export in the audit log",
+           "SELECT count(*) FROM audit_log WHERE actor = ? AND action = 'referral.export'", dsl)
+    expect("the admin's list entry in the decision log",
+           "SELECT count(*) FROM decision_log WHERE actor = ? AND reason LIKE '%browser test%'",
+           admin)
+    verify = subprocess.run([os.path.join(build, "admin", "vigilctl", "vigilctl"), "store",
+                             "verify-audit", "--db", db], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    if verify.returncode != 0:
+        failures.append("an audit chain that verifies: " + verify.stdout.strip())
+    for f in failures:
+        print("MISSING in the store: " + f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
