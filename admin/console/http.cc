@@ -1,5 +1,7 @@
 #include "admin/console/http.h"
 
+#include <cstdio>
+
 #include "admin/console/html.h"
 #include "inspect/eve_json.h"
 
@@ -15,20 +17,70 @@ int hex_value(char c) noexcept {
 
 std::string_view reason_phrase(int status) noexcept {
   switch (status) {
-    case 400: return "Bad request";
-    case 401: return "Sign in needed";
-    case 403: return "Not allowed";
-    case 404: return "Not found";
-    case 405: return "Method not allowed";
-    case 409: return "Conflict";
-    case 413: return "Too large";
-    case 429: return "Too many attempts";
-    case 503: return "Unavailable";
-    default: return status >= 500 ? "Server error" : "Error";
+    case 400:
+      return "Bad request";
+    case 401:
+      return "Sign in needed";
+    case 403:
+      return "Not allowed";
+    case 404:
+      return "Not found";
+    case 405:
+      return "Method not allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Too large";
+    case 429:
+      return "Too many attempts";
+    case 503:
+      return "Unavailable";
+    default:
+      return status >= 500 ? "Server error" : "Error";
   }
 }
 
+void append_u(std::string& out, unsigned cp) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+  out += buf;
+}
+
 }  // namespace
+
+std::string harden_json(std::string_view json) {
+  std::string out;
+  out.reserve(json.size() + json.size() / 16);
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const auto c = static_cast<unsigned char>(json[i]);
+    if (c == '<' || c == '>' || c == '&') {
+      append_u(out, c);
+      continue;
+    }
+    if (c == 0xD8 && i + 1 < json.size() && static_cast<unsigned char>(json[i + 1]) == 0x9C) {
+      append_u(out, 0x061C);
+      i += 1;
+      continue;
+    }
+    if ((c == 0xE2 || c == 0xEF) && i + 2 < json.size()) {
+      const auto b1 = static_cast<unsigned char>(json[i + 1]);
+      const auto b2 = static_cast<unsigned char>(json[i + 2]);
+      if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80) {
+        const unsigned cp = ((c & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
+        const bool hide = (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+                          (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 ||
+                          cp == 0xFEFF;
+        if (hide) {
+          append_u(out, cp);
+          i += 2;
+          continue;
+        }
+      }
+    }
+    out += static_cast<char>(c);
+  }
+  return out;
+}
 
 std::optional<std::string_view> Request::param(std::string_view name) const {
   for (const Fields* fields : {&path_params, &query, &form})
@@ -57,7 +109,7 @@ Response json_response(std::string body, int status) {
   Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = std::move(body);
+  r.body = harden_json(body);
   return r;
 }
 
@@ -102,7 +154,8 @@ std::optional<Fields> parse_urlencoded(std::string_view in) {
     if (pair.empty()) continue;
     const std::size_t eq = pair.find('=');
     auto key = percent_decode(pair.substr(0, eq), true);
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    auto value = percent_decode(
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
     if (!key || !value) return std::nullopt;
     out.emplace_back(std::move(*key), std::move(*value));
   }

@@ -21,14 +21,14 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
   Method method = Method::Get;
-  std::string path;           // percent-decoded, without the query; always starts with '/'
-  Fields query;               // decoded query parameters, in order
-  Fields form;                // decoded application/x-www-form-urlencoded body (POST)
-  Fields path_params;         // {name} segments of the matched route pattern
-  std::string body;           // the raw body (JSON API requests)
-  std::string content_type;   // as sent, lower-cased media type without parameters
-  std::string remote_address; // the peer's IP address
-  bool api = false;           // path starts with /api/: answer JSON, errors as JSON
+  std::string path;            // percent-decoded, without the query; always starts with '/'
+  Fields query;                // decoded query parameters, in order
+  Fields form;                 // decoded application/x-www-form-urlencoded body (POST)
+  Fields path_params;          // {name} segments of the matched route pattern
+  std::string body;            // the raw body (JSON API requests)
+  std::string content_type;    // as sent, lower-cased media type without parameters
+  std::string remote_address;  // the peer's IP address
+  bool api = false;            // path starts with /api/: answer JSON, errors as JSON
 
   // The first value named `name`: path parameter, then query, then form.
   [[nodiscard]] std::optional<std::string_view> param(std::string_view name) const;
@@ -43,6 +43,12 @@ struct Response {
   // Extra headers (Location, Content-Disposition, Cache-Control). The server
   // adds the security headers and owns Set-Cookie; a handler never sets those.
   Fields headers;
+  // Which Content-Security-Policy the server sends. Only the generated
+  // monthly report (admin/report: one self-contained page with an inline
+  // <style> and inline SVG, no script) is served under SelfContainedReport;
+  // every other response keeps the console's policy.
+  enum class Policy : unsigned char { Console, SelfContainedReport };
+  Policy policy = Policy::Console;
 };
 
 // The signed-in user, as the server's session knows them.
@@ -54,7 +60,12 @@ struct Principal {
 };
 
 Response redirect(std::string_view location, int status = 303);
+// A JSON reply. Its text is hardened first (harden_json).
 Response json_response(std::string body, int status = 200);
+// JSON that stays JSON whatever sniffs it: <, > and & and the characters
+// that reorder or hide text (bidi controls, zero-width, line separators,
+// U+061C) are written as \uXXXX escapes; the value is unchanged.
+std::string harden_json(std::string_view json);
 // A short error page or {"error": "..."} for API requests; `message` is plain text.
 Response error_response(const Request& request, int status, std::string_view message);
 

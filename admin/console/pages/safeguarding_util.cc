@@ -64,12 +64,6 @@ std::string plural(std::int64_t n, std::string_view unit) {
   return s;
 }
 
-void append_u(std::string& out, unsigned cp) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "\\u%04x", cp);
-  out += buf;
-}
-
 }  // namespace
 
 store::TimeUs now_us(const PagesOptions& options) {
@@ -287,42 +281,8 @@ Response bad_request(const Request& request, std::string_view message) {
   return error_response(request, 400, message);
 }
 
-std::string harden_json(std::string_view json) {
-  std::string out;
-  out.reserve(json.size() + json.size() / 16);
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    const auto c = static_cast<unsigned char>(json[i]);
-    if (c == '<' || c == '>' || c == '&') {
-      append_u(out, c);
-      continue;
-    }
-    if (c == 0xD8 && i + 1 < json.size() && static_cast<unsigned char>(json[i + 1]) == 0x9C) {
-      append_u(out, 0x061C);
-      i += 1;
-      continue;
-    }
-    if ((c == 0xE2 || c == 0xEF) && i + 2 < json.size()) {
-      const auto b1 = static_cast<unsigned char>(json[i + 1]);
-      const auto b2 = static_cast<unsigned char>(json[i + 2]);
-      if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80) {
-        const unsigned cp = ((c & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
-        const bool hide = (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-                          (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 ||
-                          cp == 0xFEFF;
-        if (hide) {
-          append_u(out, cp);
-          i += 2;
-          continue;
-        }
-      }
-    }
-    out += static_cast<char>(c);
-  }
-  return out;
-}
-
 Response json_reply(const inspect::JsonObject& object, int status) {
-  Response r = json_response(harden_json(object.text()), status);
+  Response r = json_response(object.text(), status);  // hardened there
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }

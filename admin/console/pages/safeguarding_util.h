@@ -77,10 +77,6 @@ Response form_problem(const Request& request, const Principal& user, int status,
 Response form_store_error(const Request& request, const Principal& user, const store::Error& error,
                           std::string_view back);
 
-// JSON for API answers: `<`, `>`, `&`, U+2028/U+2029 and the bidi and
-// zero-width code points html::escape shows are written as \uXXXX, so a
-// payload never appears raw even in a reply a browser sniffs as HTML.
-std::string harden_json(std::string_view json);
 Response json_reply(const inspect::JsonObject& object, int status = 200);
 
 // Plain words for the store's names.
