@@ -402,6 +402,94 @@ Result<ActivityCoverage> ReportQueries::activity(ReportRange r) {
   return out;
 }
 
+Result<std::optional<TimeUs>> ReportQueries::capture_health_starts() {
+  auto s = impl_->stmt("SELECT min(ts_us) FROM capture_health");
+  if (!s) return s.error();
+  std::optional<TimeUs> out;
+  if (auto st = impl_->each(**s, "capture health",
+                            [&](const Statement& q) {
+                              if (!q.is_null(0)) out = q.int64(0);
+                            });
+      !st) {
+    return st.error();
+  }
+  return out;
+}
+
+Status ReportQueries::scan_capture_health(
+    ReportRange r, const std::function<void(const CaptureHealthSample&)>& row) {
+  auto s = impl_->stmt(
+      "SELECT ts_us, interface, running, frames, kernel_drops, queue_drops, rules_generation "
+      "FROM capture_health WHERE ts_us >= ?1 AND ts_us < ?2 ORDER BY ts_us, interface");
+  if (!s) return s.error();
+  (*s)->bind(1, r.from_us);
+  (*s)->bind(2, r.to_us);
+  // Streamed, not held: a month of several interfaces passes kMaxRows.
+  return impl_->each(
+      **s, "capture health",
+      [&](const Statement& q) {
+        row({q.int64(0), q.text(1), q.int64(2) != 0, q.int64(3), q.int64(4), q.int64(5),
+             q.int64(6)});
+      },
+      std::numeric_limits<std::size_t>::max());
+}
+
+void CaptureHealthTally::add(const CaptureHealthSample& s) {
+  if (s.ts_us < range_.from_us || s.ts_us >= range_.to_us) return;
+  if (!open_time_ || *open_time_ != s.ts_us) {
+    if (open_time_) close_time(s.ts_us);
+    open_time_ = s.ts_us;
+    open_up_ = true;
+    ++out_.sample_times;
+  }
+  open_up_ = open_up_ && s.running;
+  ++out_.samples;
+  auto it = std::find_if(last_.begin(), last_.end(),
+                         [&](const auto& l) { return l.first == s.interface; });
+  const Last now{s.frames, s.kernel_drops, s.queue_drops};
+  if (it == last_.end()) {
+    last_.emplace_back(s.interface, now);
+    ++out_.runs;
+    return;
+  }
+  Last& was = it->second;
+  if (now.frames < was.frames || now.kernel_drops < was.kernel_drops ||
+      now.queue_drops < was.queue_drops) {
+    ++out_.runs;  // vigild restarted: its counters began again at zero
+  } else {
+    out_.frames += now.frames - was.frames;
+    out_.kernel_drops += now.kernel_drops - was.kernel_drops;
+    out_.queue_drops += now.queue_drops - was.queue_drops;
+  }
+  was = now;
+}
+
+void CaptureHealthTally::close_time(TimeUs next_us) {
+  const TimeUs t = *open_time_;
+  if (!open_up_) return;
+  const TimeUs cover = next_us - t <= kCaptureHealthMaxGap ? next_us - t : kCaptureHealthInterval;
+  const TimeUs end = std::min(t + cover, range_.to_us);
+  if (t > covered_until_ &&
+      t - covered_until_ > out_.longest_outage_to_us - out_.longest_outage_from_us) {
+    out_.longest_outage_from_us = covered_until_;
+    out_.longest_outage_to_us = t;
+  }
+  const TimeUs start = std::max(t, covered_until_);
+  if (end > start) out_.up_us += end - start;
+  covered_until_ = std::max(covered_until_, end);
+}
+
+CaptureHealthSummary CaptureHealthTally::finish() {
+  if (open_time_) close_time(std::numeric_limits<TimeUs>::max());
+  open_time_.reset();
+  if (range_.to_us > covered_until_ &&
+      range_.to_us - covered_until_ > out_.longest_outage_to_us - out_.longest_outage_from_us) {
+    out_.longest_outage_from_us = covered_until_;
+    out_.longest_outage_to_us = range_.to_us;
+  }
+  return out_;
+}
+
 Result<std::vector<RuleSetLoad>> ReportQueries::rule_sets(ReportRange r) {
   auto s = impl_->stmt(
       "SELECT id, loaded_us, version, source, lists, entries, loaded_by FROM rule_sets "

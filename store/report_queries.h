@@ -153,6 +153,56 @@ struct ChecksLogRow {
   std::string action;
 };
 
+// What the capture_health rows (one per interface a minute, vigild's
+// counters since it started) say about a range. Fed the rows of the range in
+// (ts_us, interface) order; pure arithmetic, shared by the monthly report
+// and vigilctl check.
+//  - Counters: per interface, the sum over consecutive samples of each
+//    counter's increase. A sample with any counter lower than its
+//    interface's previous one (vigild restarted) starts a new run and adds
+//    nothing: what it counted before it is not known to fall in the range.
+//  - Uptime: a sample time (the rows sharing a ts_us) is up when every row
+//    at it says running. An up sample covers the time to the next sample
+//    time when that is at most kCaptureHealthMaxGap away, else (a gap:
+//    vigild down) one minute; the last one covers one minute. Coverage is
+//    cut at the range's end; everything not covered is down.
+inline constexpr TimeUs kCaptureHealthMaxGap = 120'000'000;
+inline constexpr TimeUs kCaptureHealthInterval = 60'000'000;
+
+struct CaptureHealthSummary {
+  std::int64_t samples = 0;       // rows
+  std::int64_t sample_times = 0;  // distinct ts_us
+  std::int64_t runs = 0;          // per interface: its first sample, and each restart
+  std::int64_t frames = 0;
+  std::int64_t kernel_drops = 0;
+  std::int64_t queue_drops = 0;
+  TimeUs up_us = 0;
+  TimeUs longest_outage_from_us = 0;  // from == to: no outage
+  TimeUs longest_outage_to_us = 0;
+};
+
+class CaptureHealthTally {
+ public:
+  explicit CaptureHealthTally(ReportRange range) : range_(range), covered_until_(range.from_us) {}
+  void add(const CaptureHealthSample& s);
+  CaptureHealthSummary finish();
+
+ private:
+  void close_time(TimeUs next_us);
+
+  struct Last {
+    std::int64_t frames = 0;
+    std::int64_t kernel_drops = 0;
+    std::int64_t queue_drops = 0;
+  };
+  ReportRange range_;
+  CaptureHealthSummary out_{};
+  std::vector<std::pair<std::string, Last>> last_;  // per interface (few)
+  std::optional<TimeUs> open_time_{};               // the sample time being gathered
+  bool open_up_ = false;
+  TimeUs covered_until_ = 0;
+};
+
 class ReportQueries {
  public:
   // Refuses a database whose schema is not this code's (like Reader).
@@ -187,6 +237,11 @@ class ReportQueries {
   Result<std::vector<std::int64_t>> activity_devices(ReportRange r);
   Result<std::vector<std::int64_t>> attributed_devices(ReportRange r);
   Result<ActivityCoverage> activity(ReportRange r);
+  // The oldest capture_health row's time; nullopt when there is none.
+  Result<std::optional<TimeUs>> capture_health_starts();
+  // Every capture_health row in the range, in (ts_us, interface) order.
+  Status scan_capture_health(ReportRange r,
+                             const std::function<void(const CaptureHealthSample&)>& row);
 
   // The rule set in force at r.from_us (the last loaded before it), then
   // those loaded within r, oldest first.

@@ -337,6 +337,18 @@ struct AuditVerification {
 // keys); 0 keeps that class forever. Concerns, their chronology, the
 // incidents and hits linked to a concern, the audit log, the decision and
 // checks logs, users and rule-set versions are never purged.
+// One interface's capture counters as vigild sees them since it started,
+// sampled once a minute (a capture_health row).
+struct CaptureHealthSample {
+  TimeUs ts_us = 0;
+  std::string interface {};
+  bool running = false;
+  std::int64_t frames = 0;
+  std::int64_t kernel_drops = 0;
+  std::int64_t queue_drops = 0;
+  std::int64_t rules_generation = 0;
+};
+
 struct RetentionPolicy {
   int activity_days = 30;
   int hits_months = 24;             // hits and the incidents left without hits
@@ -348,6 +360,7 @@ struct RetentionReport {
   TimeUs activity_cutoff_us = 0;
   TimeUs hits_cutoff_us = 0;
   std::int64_t activity_deleted = 0;
+  std::int64_t capture_health_deleted = 0;  // same cutoff as the activity log
   std::int64_t hits_deleted = 0;
   std::int64_t incidents_deleted = 0;
   std::int64_t hits_kept_as_evidence = 0;  // older than the cutoff but linked to a concern

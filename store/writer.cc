@@ -553,6 +553,40 @@ std::future<Result<std::int64_t>> Writer::rollup_statistics() {
       [m](WriterDb* db) { return detail::rollup_hourly_stats(db->conn, m->now()); });
 }
 
+std::future<Result<std::int64_t>> Writer::record_capture_health(
+    std::vector<CaptureHealthSample> samples) {
+  Impl* m = impl_.get();
+  return m->submit<std::int64_t>(
+      [samples = std::move(samples)](WriterDb* db) -> Result<std::int64_t> {
+        for (const CaptureHealthSample& h : samples) {
+          if (h.ts_us <= 0 || h.interface.empty() || h.interface.size() > kMaxNameBytes ||
+              h.frames < 0 || h.kernel_drops < 0 || h.queue_drops < 0 || h.rules_generation < 0) {
+            return Error{ErrorCode::Invalid, "capture health: time, interface or counter invalid"};
+          }
+        }
+        Connection& c = db->conn;
+        Transaction tx(c);
+        if (auto s = tx.begin(); !s) return s.error();
+        // OR REPLACE: a second sample in the same microsecond keeps the newer counters.
+        auto ins = c.prepare(
+            "INSERT OR REPLACE INTO capture_health(ts_us, interface, running, frames, "
+            "kernel_drops, queue_drops, rules_generation) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!ins) return ins.error();
+        for (const CaptureHealthSample& h : samples) {
+          ins->bind(1, h.ts_us);
+          ins->bind(2, h.interface);
+          ins->bind(3, std::int64_t{h.running ? 1 : 0});
+          ins->bind(4, h.frames);
+          ins->bind(5, h.kernel_drops);
+          ins->bind(6, h.queue_drops);
+          ins->bind(7, h.rules_generation);
+          if (auto s = detail::run(c, *ins, "capture health"); !s) return s.error();
+        }
+        if (auto s = tx.commit(); !s) return s.error();
+        return static_cast<std::int64_t>(samples.size());
+      });
+}
+
 void Writer::stop(std::chrono::milliseconds drain_timeout) {
   if (!impl_ || !impl_->thread.joinable()) return;
   {

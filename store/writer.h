@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/result.h"
 #include "store/types.h"
@@ -131,6 +132,10 @@ class Writer {
   std::future<Result<std::int64_t>> record_rule_set(RuleSetRecord rule_set);
   std::future<Result<RetentionReport>> run_retention(RetentionPolicy policy);
   std::future<Result<std::int64_t>> rollup_statistics();
+  // One capture_health row per sample (interfaces of one moment), in one
+  // transaction; the result is the number of rows written. The caller need
+  // not wait: the samples are copied into the writer's task queue.
+  std::future<Result<std::int64_t>> record_capture_health(std::vector<CaptureHealthSample> samples);
 
   // Stops accepting, commits what is queued (retrying for up to
   // `drain_timeout` if the database is busy or full), then joins the

@@ -1,6 +1,7 @@
 #include "daemon/app/daemon.h"
 
 #include <chrono>
+#include <limits>
 #include <span>
 #include <thread>
 
@@ -433,6 +434,7 @@ void Daemon::health_check() {
   if (capture_ == nullptr) return;
   const std::vector<InterfaceStats> ifs = capture_->stats();
   interface_alarmed_.resize(ifs.size(), false);
+  record_capture_health(ifs);
   std::uint64_t frames = 0;
   std::uint64_t drops = 0;
   for (std::size_t i = 0; i < ifs.size(); ++i) {
@@ -457,6 +459,39 @@ void Daemon::health_check() {
                                          " frames dropped in the last 5 minutes");
   }
   drops_alarmed_ = dropping;
+}
+
+// Once a minute, each interface's counters into the store (capture_health),
+// for the monthly report's drop rate and uptime and for vigilctl check. Live
+// capture only: replay has no capture_. The writer thread writes the rows
+// between batches; the result is looked at a minute later, without waiting,
+// and a failure raises one alarm until a write succeeds again.
+void Daemon::record_capture_health(const std::vector<InterfaceStats>& ifs) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_health_sample_) return;
+  next_health_sample_ = now + std::chrono::minutes(1);
+  if (health_write_.valid() &&
+      health_write_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    const store::Result<std::int64_t> r = health_write_.get();
+    if (!r && !health_write_alarmed_ && outputs_ != nullptr) {
+      outputs_->alarm("store", "capture health not recorded: " + r.error().message);
+    }
+    health_write_alarmed_ = !r;
+  }
+  const std::int64_t ts = now_us();
+  const auto generation = static_cast<std::int64_t>(rules_.generation());
+  std::vector<store::CaptureHealthSample> samples;
+  samples.reserve(ifs.size());
+  const auto count = [](std::uint64_t v) {
+    return static_cast<std::int64_t>(
+        std::min<std::uint64_t>(v, std::numeric_limits<std::int64_t>::max()));
+  };
+  for (const InterfaceStats& s : ifs) {
+    samples.push_back({ts, s.name, s.running, count(s.frames), count(s.kernel_dropped),
+                       count(s.queue_drops), generation});
+  }
+  // A write still pending (the store busy) goes on; only the newest result is looked at.
+  if (!samples.empty()) health_write_ = writer_->record_capture_health(std::move(samples));
 }
 
 // A worker that cannot make room for new rules keeps matching with the old

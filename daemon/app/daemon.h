@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +23,7 @@
 #include "daemon/pipeline/capture.h"
 #include "daemon/pipeline/pipeline.h"
 #include "rules/publisher.h"
+#include "store/result.h"
 
 namespace vigil::store {
 class Writer;
@@ -122,6 +124,7 @@ class Daemon final : public PipelineSink, public ControlHandler {
 
  private:
   void check_rules_lag();
+  void record_capture_health(const std::vector<InterfaceStats>& ifs);
   struct PendingConcern {
     ConcernTrigger trigger;
     std::string person_ref;
@@ -185,6 +188,11 @@ class Daemon final : public PipelineSink, public ControlHandler {
   bool rules_lag_alarmed_ = false;
   // (frames, drops) totals once a second over the last 5 minutes.
   std::deque<std::pair<std::uint64_t, std::uint64_t>> drop_samples_;
+  // When the next capture_health sample set is due (once a minute, the first at once),
+  // and the last set's write, looked at (never waited for) when the next is due.
+  std::chrono::steady_clock::time_point next_health_sample_{};
+  std::future<store::Result<std::int64_t>> health_write_;
+  bool health_write_alarmed_ = false;
   bool started_flag_ = false;
   bool stopped_ = false;
 };

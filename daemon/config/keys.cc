@@ -497,7 +497,7 @@ constexpr KeyDecl kKeys[] = {
      .type = Type::EmailList,
      .fallback = "",
      .apply = Apply::Reload,
-     .readers = kConsole,
+     .readers = kConsole | kVigilctl,
      .help = "Told on the 1st of each month that the monthly report is ready (a link, never an "
              "attachment)."},
 };

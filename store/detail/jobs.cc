@@ -132,6 +132,22 @@ Result<RetentionReport> apply_retention(Connection& c, const RetentionPolicy& po
       r.activity_deleted += n;
       if (upto >= cutoff_minute || n == 0) break;
     }
+    // Capture health is telemetry like the activity log, kept as long.
+    auto del_health = c.prepare(
+        "DELETE FROM capture_health WHERE rowid IN (SELECT rowid FROM capture_health "
+        "WHERE ts_us < ?1 ORDER BY ts_us LIMIT ?2)");
+    if (!del_health) return del_health.error();
+    for (;;) {
+      Transaction tx(c);
+      if (auto s = tx.begin(); !s) return s.error();
+      del_health->bind(1, r.activity_cutoff_us);
+      del_health->bind(2, batch);
+      if (auto s = run(c, *del_health, "retention"); !s) return s.error();
+      std::int64_t n = sqlite3_changes64(c.get());
+      if (auto s = tx.commit(); !s) return s.error();
+      r.capture_health_deleted += n;
+      if (n < batch) break;
+    }
   }
 
   if (policy.hits_months > 0) {
@@ -222,7 +238,8 @@ Result<RetentionReport> apply_retention(Connection& c, const RetentionPolicy& po
   if (auto s = tx.begin(); !s) return s.error();
   std::string detail =
       "activity older than " + std::to_string(r.activity_cutoff_us) + ": " +
-      std::to_string(r.activity_deleted) + " rows; hits older than " +
+      std::to_string(r.activity_deleted) + " rows, capture health " +
+      std::to_string(r.capture_health_deleted) + " rows; hits older than " +
       std::to_string(r.hits_cutoff_us) + ": " + std::to_string(r.hits_deleted) + " deleted, " +
       std::to_string(r.hits_kept_as_evidence) +
       " kept as concern evidence; incidents deleted: " + std::to_string(r.incidents_deleted) +

@@ -11,7 +11,7 @@
 
 namespace vigil::store::detail {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 struct Migration {
   int version;

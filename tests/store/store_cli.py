@@ -42,9 +42,9 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "vigil.db")
-        expect_ok("init", store("init", "--db", db), "schema version 4")
+        expect_ok("init", store("init", "--db", db), "schema version 5")
         expect_error("init twice", store("init", "--db", db), "already exists")
-        expect_ok("check fresh", store("check", "--db", db), "ok (schema version 4, journal wal")
+        expect_ok("check fresh", store("check", "--db", db), "ok (schema version 5, journal wal")
         if subprocess.run([fixture, "current", db, "200", "20"]).returncode != 0:
             failures.append("fixture failed")
         expect_ok("check", store("check", "--db", db), "200 hits")
@@ -117,7 +117,7 @@ def main():
         p = store("check", "--db", old)
         if p.returncode == 0 or "run vigilctl store migrate" not in p.stderr:
             failures.append("check of a v1 store: exit %d, %r" % (p.returncode, p.stderr))
-        expect_ok("migrate v1", store("migrate", "--db", old), "schema version 1 -> 4")
+        expect_ok("migrate v1", store("migrate", "--db", old), "schema version 1 -> 5")
         if not os.path.exists(old + ".pre-migrate-v1"):
             failures.append("migrate took no copy first")
         expect_ok("check migrated", store("check", "--db", old), "1 hits, 0 incidents, 1 concerns")

@@ -157,8 +157,9 @@ TEST(Credentials, OpenRefusesMissingAndOlderStores) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("none.db")));
   const std::string old = dir.file("old.db");
   ASSERT_TRUE(init_store(old).ok());
-  ASSERT_EQ(raw_exec(old, "DELETE FROM schema_migrations WHERE version = 4; PRAGMA user_version=3"),
-            SQLITE_OK);
+  ASSERT_EQ(
+      raw_exec(old, "DELETE FROM schema_migrations WHERE version >= 4; PRAGMA user_version=3"),
+      SQLITE_OK);
   auto o = CredentialStore::open({.path = old});
   ASSERT_FALSE(o.ok());
   EXPECT_EQ(o.error().code, ErrorCode::SchemaTooOld);

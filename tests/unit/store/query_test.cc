@@ -10,6 +10,7 @@
 
 #include "store/casework.h"
 #include "store/reader.h"
+#include "store/report_queries.h"
 #include "store/writer.h"
 #include "tests/unit/store/store_test_util.h"
 
@@ -121,6 +122,51 @@ class StoreQuery : public ::testing::Test {
 
 TempDir* StoreQuery::dir_ = nullptr;
 std::string StoreQuery::db_;
+
+// The capture-health arithmetic on a hand-worked case (the monthly report's
+// figure test checks it against SQL on a month of samples).
+TEST(CaptureHealthTally, RestartsAddNothingAndGapsCountAsDown) {
+  const TimeUs m = kMinute;
+  CaptureHealthTally t({0, 10 * m});
+  t.add({0, "eth0", true, 100, 0, 0, 1});
+  t.add({m, "eth0", true, 200, 5, 1, 1});
+  t.add({2 * m, "eth0", true, 50, 0, 0, 1});  // vigild restarted: a new run
+  t.add({3 * m, "eth0", true, 150, 1, 0, 1});
+  t.add({8 * m, "eth0", true, 250, 1, 0, 1});   // after a 5-minute gap
+  t.add({10 * m, "eth0", true, 999, 9, 9, 1});  // outside the range: ignored
+  const CaptureHealthSummary s = t.finish();
+  EXPECT_EQ(s.samples, 5);
+  EXPECT_EQ(s.sample_times, 5);
+  EXPECT_EQ(s.runs, 2);
+  EXPECT_EQ(s.frames, 100 + 100 + 100);
+  EXPECT_EQ(s.kernel_drops, 5 + 1);
+  EXPECT_EQ(s.queue_drops, 1);
+  // 0-4 min up (the sample before the gap covers one minute), 8-9 min up.
+  EXPECT_EQ(s.up_us, 5 * m);
+  EXPECT_EQ(s.longest_outage_from_us, 4 * m);
+  EXPECT_EQ(s.longest_outage_to_us, 8 * m);
+}
+
+TEST(CaptureHealthTally, AStoppedInterfaceMakesItsSampleTimeDown) {
+  const TimeUs m = kMinute;
+  CaptureHealthTally t({0, 4 * m});
+  for (int i = 0; i < 4; ++i) {
+    t.add({i * m, "eth0", true, 10 * i, 0, 0, 1});
+    t.add({i * m, "eth1", i != 1, 10 * i, 0, 0, 1});
+  }
+  const CaptureHealthSummary s = t.finish();
+  EXPECT_EQ(s.sample_times, 4);
+  EXPECT_EQ(s.runs, 2);
+  EXPECT_EQ(s.frames, 60);
+  EXPECT_EQ(s.up_us, 3 * m);
+  EXPECT_EQ(s.longest_outage_from_us, m);
+  EXPECT_EQ(s.longest_outage_to_us, 2 * m);
+  // No samples: the whole range is one outage.
+  CaptureHealthTally none({0, 4 * m});
+  const CaptureHealthSummary n = none.finish();
+  EXPECT_EQ(n.up_us, 0);
+  EXPECT_EQ(n.longest_outage_to_us - n.longest_outage_from_us, 4 * m);
+}
 
 TEST_F(StoreQuery, TheFullListIsNewestFirstAndAccountsForEveryHit) {
   ASSERT_GT(all_.size(), 300U);

@@ -69,6 +69,12 @@ class StoreRetention : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     ASSERT_EQ(raw_int(db_, "SELECT count(*) FROM activity"), 2);
+    // Capture health 40 and 1 days old: kept as long as the activity log.
+    auto h = writer_
+                 ->record_capture_health({{kNow - 40 * kDay, "eth0", true, 10, 1, 0, 1},
+                                          {kNow - kDay, "eth0", true, 20, 1, 0, 1}})
+                 .get();
+    ASSERT_TRUE(h.ok()) << h.error().message;
     auto cw = Casework::open({db_, std::chrono::seconds(5), std::chrono::hours(48), clock_.fn()});
     ASSERT_TRUE(cw.ok());
     evidence_incident_ =
@@ -85,6 +91,8 @@ class StoreRetention : public ::testing::Test {
     EXPECT_EQ(r.hits_deleted, 7 + 3);  // 410 and 200 days old
     EXPECT_EQ(r.hits_kept_as_evidence, 5);
     EXPECT_EQ(r.activity_deleted, 1);
+    EXPECT_EQ(r.capture_health_deleted, 1);
+    EXPECT_EQ(raw_int(db_, "SELECT ts_us FROM capture_health"), kNow - kDay);
     EXPECT_EQ(r.incidents_deleted, 2);
     EXPECT_EQ(r.hits_cutoff_us, detail::months_before(kNow, 6));
     EXPECT_EQ(r.activity_cutoff_us, kNow - 30 * kDay);

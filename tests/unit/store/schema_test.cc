@@ -244,7 +244,7 @@ TEST(StoreSchema, Version3StoreMigratesWithItsDataKept) {
   auto change = migrate_store(db);
   ASSERT_TRUE(change.ok()) << change.error().message;
   EXPECT_EQ(change->from, 3);
-  EXPECT_EQ(change->to, 4);
+  EXPECT_EQ(change->to, detail::kSchemaVersion);
   expect_v1_rows_kept(db);
   // Users keep their password and gain the sign-in columns at their defaults.
   EXPECT_EQ(raw_text(db, "SELECT password_hash FROM users WHERE name = 'admin1'"),
@@ -273,6 +273,43 @@ TEST(StoreSchema, Version3StoreMigratesWithItsDataKept) {
                      "(1, 31, 'dsl1', 'gossip')"),
             SQLITE_OK);
   EXPECT_NE(raw_exec(db, "UPDATE users SET totp_enabled = 2 WHERE id = 1"), SQLITE_OK);
+  auto report = check_store(db);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_TRUE(report->problems.empty()) << report->problems.front();
+}
+
+TEST(StoreSchema, Version4StoreMigratesWithItsDataKept) {
+  TempDir dir;
+  const std::string db = dir.file("v4.db");
+  {
+    auto c = open_at(db, 4);
+    fill_v1(c);
+    EXPECT_FALSE(c.exec("SELECT count(*) FROM capture_health", "no table yet").ok());
+  }
+  auto change = migrate_store(db);
+  ASSERT_TRUE(change.ok()) << change.error().message;
+  EXPECT_EQ(change->from, 4);
+  EXPECT_EQ(change->to, 5);
+  expect_v1_rows_kept(db);
+  EXPECT_EQ(raw_int(db, "SELECT count(*) FROM capture_health"), 0);
+  EXPECT_EQ(raw_exec(db,
+                     "INSERT INTO capture_health(ts_us, interface, running, frames, kernel_drops, "
+                     "queue_drops) VALUES (60000000, 'eth0', 1, 10, 0, 0)"),
+            SQLITE_OK);
+  EXPECT_EQ(raw_int(db, "SELECT rules_generation FROM capture_health"), 0);
+  std::string err;
+  // One row per interface and time; running is a flag.
+  EXPECT_NE(raw_exec(db,
+                     "INSERT INTO capture_health(ts_us, interface, running, frames, kernel_drops, "
+                     "queue_drops) VALUES (60000000, 'eth0', 1, 11, 0, 0)",
+                     &err),
+            SQLITE_OK);
+  EXPECT_NE(raw_exec(db,
+                     "INSERT INTO capture_health(ts_us, interface, running, frames, kernel_drops, "
+                     "queue_drops) VALUES (120000000, 'eth0', 2, 11, 0, 0)"),
+            SQLITE_OK);
+  EXPECT_EQ(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'capture_health_time'"),
+            1);
   auto report = check_store(db);
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_TRUE(report->problems.empty()) << report->problems.front();

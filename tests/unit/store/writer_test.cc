@@ -340,6 +340,35 @@ TEST_F(StoreWriter, PeopleAndRuleSetsGoThroughTheWriterThread) {
   EXPECT_EQ(raw_int(db_, "SELECT loaded_us FROM rule_sets"), kNow);  // the injected clock
 }
 
+TEST_F(StoreWriter, CaptureHealthSamplesAreWrittenOnTheWriterThread) {
+  auto w = open();
+  auto f = w->record_capture_health(
+      {{kNow, "eth0", true, 1000, 3, 2, 7}, {kNow, "eth1", false, 0, 0, 0, 7}});
+  // Hits keep flowing while the sample waits its turn.
+  std::uint64_t t = w->append(make_hit(kNow, "10.0.0.1")).ticket;
+  auto n = f.get();
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(*n, 2);
+  ASSERT_TRUE(w->wait_acked(t, std::chrono::seconds(5)));
+  // A sample that breaks a rule writes nothing of its set.
+  auto bad = w->record_capture_health({{kNow + kMinute, "eth0", true, 1100, 3, 2, 7},
+                                       {kNow + kMinute, "", true, 1, 0, 0, 7}})
+                 .get();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::Invalid);
+  w->stop();
+  EXPECT_EQ(raw_text(db_,
+                     "SELECT group_concat(interface || ':' || running || ':' || frames || ':' || "
+                     "kernel_drops || ':' || queue_drops || ':' || rules_generation, ',') FROM "
+                     "(SELECT * FROM capture_health ORDER BY interface)"),
+            "eth0:1:1000:3:2:7,eth1:0:0:0:0:7");
+  EXPECT_EQ(
+      raw_int(db_, "SELECT count(*) FROM capture_health WHERE ts_us = " + std::to_string(kNow)), 2);
+  // After stop() the writer refuses rather than blocks.
+  EXPECT_EQ(w->record_capture_health({{kNow, "eth0", true, 1, 0, 0, 1}}).get().error().code,
+            ErrorCode::Stopped);
+}
+
 TEST_F(StoreWriter, StatisticsRollUpPerHourAndCatchLateHits) {
   auto w = open();
   for (int i = 0; i < 4; ++i) w->append(make_hit(kNow + i * kMinute, "10.0.0.1"));
