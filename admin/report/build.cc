@@ -211,6 +211,19 @@ store::Result<MonthlyReport> build_monthly(store::ReportQueries& q, Month month,
   auto activity = q.activity({r.from_us, std::min(r.to_us, std::max(r.from_us, m.generated_us))});
   if (!activity) return activity.error();
   m.activity = *activity;
+  auto capture_starts = q.capture_health_starts();
+  if (!capture_starts) return capture_starts.error();
+  m.capture_to_us = std::min(r.to_us, std::max(r.from_us, m.generated_us));
+  m.capture_from_us = std::min(m.capture_to_us, std::max(r.from_us, capture_starts->value_or(0)));
+  {
+    store::CaptureHealthTally tally({m.capture_from_us, m.capture_to_us});
+    if (auto s = q.scan_capture_health({m.capture_from_us, m.capture_to_us},
+                                       [&](const store::CaptureHealthSample& h) { tally.add(h); });
+        !s) {
+      return s.error();
+    }
+    m.capture = tally.finish();
+  }
   auto rule_sets = q.rule_sets(r);
   if (!rule_sets) return rule_sets.error();
   m.rule_sets = std::move(*rule_sets);

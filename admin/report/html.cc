@@ -45,6 +45,11 @@ svg.chart text { font: 11px system-ui, sans-serif; fill: #222; }
 svg.chart text.v { fill: #444; }
 svg.chart .axis { stroke: #666; stroke-width: 1; }
 footer { margin-top: 3rem; color: #555; font-size: .82rem; }
+@media screen and (max-width: 700px) {
+  body { padding: .75rem .75rem 3rem; }
+  /* A table with many columns scrolls inside itself, never the page. */
+  table { display: block; overflow-x: auto; }
+}
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { font-size: 10pt; max-width: none; padding: 0; }
@@ -53,6 +58,8 @@ footer { margin-top: 3rem; color: #555; font-size: .82rem; }
   table, svg.chart, .cards, p.def { break-inside: avoid; }
   thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
+  /* Paper cannot scroll: long words and numbers wrap so a table fits the page. */
+  th, td, td.n { overflow-wrap: anywhere; white-space: normal; }
   p.banner, p.banner.named, thead th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 )css";
@@ -198,9 +205,10 @@ std::string render_html(const MonthlyReport& m, Audience audience) {
   // Coverage.
   {
     std::string s = para(
-        "How much of the month Vigil saw, which rules it used, and what it cannot see. The "
-        "store holds no record of when vigild was running, so uptime is shown through the "
-        "minutes in which anything was recorded.");
+        "How much of the month Vigil saw, which rules it used, and what it cannot see. "
+        "Uptime and the drop rate come from vigild's once-a-minute capture samples; for a "
+        "month without any, uptime falls back to the minutes in which anything was recorded "
+        "(a lower bound), as uptime_definition says.");
     s += page.table_html("coverage");
     s += page.table_html("rule_sets");
     s += page.table_html("statutory_lists");

@@ -199,6 +199,13 @@ struct MonthlyReport {
   store::HitSplit circumvention_totals;
   DeviceCounts devices;
   store::ActivityCoverage activity;
+  // Capture health (capture_health rows) over [capture_from_us,
+  // capture_to_us): the month, from the oldest row if later, up to the
+  // generation time for a month not over. No samples: uptime falls back to
+  // the activity log's lower bound.
+  store::TimeUs capture_from_us = 0;
+  store::TimeUs capture_to_us = 0;
+  store::CaptureHealthSummary capture;
   std::int64_t vigild_starts = 0;  // rule sets recorded by "vigild (start)" in the month
   std::int64_t rule_set_loads = 0;
   std::vector<store::RuleSetLoad> rule_sets;  // in force at the start, then loaded in the month

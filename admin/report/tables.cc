@@ -110,6 +110,9 @@ std::vector<Table> report_tables(const MonthlyReport& m) {
 
   const store::ActivityCoverage& a = m.activity;
   const std::int64_t window_minutes = (a.covered_to_us - a.covered_from_us) / 60'000'000;
+  const store::CaptureHealthSummary& h = m.capture;
+  const bool sampled = h.samples > 0;
+  const std::int64_t capture_window_us = m.capture_to_us - m.capture_from_us;
   out.push_back(
       Figures("coverage", "Coverage", "What the store says about how much of the month Vigil saw.")
           .add("hits", m.totals.hits, "Hits recorded in the month, allowed ones included.")
@@ -156,10 +159,62 @@ std::vector<Table> report_tables(const MonthlyReport& m) {
           .add("rule_set_loads", m.rule_set_loads,
                "Rule sets loaded in the month (starts and reloads).")
           .add("statutory_hits", m.totals.statutory, "Hits from the IWF or CTIRU list.")
-          .add("capture_drop_rate", std::monostate{},
-               "Not recorded in the store: vigild counts dropped packets (vigilctl stats, "
-               "/metrics, the health alarm) but does not keep them, so the month's drop rate "
-               "cannot be reported from the store.")
+          .add("uptime_definition",
+               std::string(sampled ? "capture_health" : "activity_log_lower_bound"),
+               "Which record the uptime figures below come from: capture_health (vigild's "
+               "samples of its capture interfaces, once a minute) when the window holds any; "
+               "otherwise activity_log_lower_bound (the recording figures above).")
+          .add("capture_window_from", TimeCell{m.capture_from_us},
+               "Start of the part of the month capture health covers: the month's start, or "
+               "the oldest sample the store holds (retention.activity_days) if later.")
+          .add("capture_window_to", TimeCell{m.capture_to_us},
+               "End of that part: the month's end, or the generation time for a month not "
+               "yet over.")
+          .add("capture_health_samples", h.samples,
+               "capture_health rows in the window (one per interface a minute while vigild "
+               "captures).")
+          .add("capture_runs", h.runs,
+               "Runs of samples per interface: each interface's first sample, plus each "
+               "sample whose counters are lower than the one before (vigild restarted).")
+          .add("uptime_minutes",
+               sampled ? Cell{static_cast<double>(h.up_us) / 60e6}
+                       : Cell{static_cast<double>(a.minutes_observed)},
+               "capture_health: minutes covered by samples at which every interface was "
+               "running; a sample covers the time to the next one when that is at most 2 "
+               "minutes, else (vigild was down) 1 minute, and the last one 1 minute. "
+               "Otherwise: recording_minutes.")
+          .add("uptime_share",
+               sampled ? (capture_window_us > 0 ? Cell{static_cast<double>(h.up_us) /
+                                                       static_cast<double>(capture_window_us)}
+                                                : Cell{std::monostate{}})
+                       : ratio(a.minutes_observed, window_minutes),
+               "capture_health: uptime_minutes / the window's minutes. Otherwise "
+               "recording_share, a lower bound.")
+          .add("longest_outage_from",
+               TimeCell{sampled ? h.longest_outage_from_us : a.longest_silence_from_us},
+               "capture_health: start of the longest stretch of the window not covered by a "
+               "running sample. Otherwise longest_silence_from.")
+          .add("longest_outage_to",
+               TimeCell{sampled ? h.longest_outage_to_us : a.longest_silence_to_us}, "Its end.")
+          .add("longest_outage_minutes",
+               static_cast<double>(sampled ? h.longest_outage_to_us - h.longest_outage_from_us
+                                           : a.longest_silence_to_us - a.longest_silence_from_us) /
+                   60e6,
+               "Its length in minutes.")
+          .add("capture_frames", sampled ? Cell{h.frames} : Cell{std::monostate{}},
+               "Frames read in the window: per interface, the sum of the increases of its "
+               "counter between consecutive samples of a run (null without samples).")
+          .add("capture_kernel_drops", sampled ? Cell{h.kernel_drops} : Cell{std::monostate{}},
+               "Frames the kernel dropped (pcap_stats), summed the same way.")
+          .add("capture_queue_drops", sampled ? Cell{h.queue_drops} : Cell{std::monostate{}},
+               "Frames refused by a full worker queue, summed the same way.")
+          .add("capture_drop_rate",
+               sampled && h.frames > 0 ? Cell{static_cast<double>(h.kernel_drops + h.queue_drops) /
+                                              static_cast<double>(h.frames)}
+                                       : Cell{std::monostate{}},
+               "(capture_kernel_drops + capture_queue_drops) / capture_frames; null without "
+               "samples or frames. Drops before a run's first sample (the first seconds after "
+               "vigild starts) are not counted.")
           .take());
 
   {

@@ -345,6 +345,34 @@ CtlCommands add_ctl_commands(CLI::App& app, CtlOptions& options) {
   return c;
 }
 
+int ctl_exchange(const char* command, const std::string& socket, double timeout_s,
+                 const std::vector<daemon::Request>& requests, std::vector<CtlAnswer>& answers) {
+  answers.clear();
+  std::vector<std::string> lines;
+  for (const daemon::Request& r : requests) {
+    std::string error;
+    std::string line = daemon::format_request(r, error);
+    if (line.empty()) {
+      fail(command, error);
+      return kExitUsage;
+    }
+    lines.push_back(std::move(line));
+  }
+  ControlClient client(command, socket, timeout_s > 0 ? timeout_s : kDefaultTimeout);
+  if (int rc = client.connect(); rc != 0) return rc;
+  for (const std::string& request : lines) {
+    std::string line;
+    if (int rc = client.exchange(request, line); rc != 0) return rc;
+    std::optional<Answer> answer = parse_answer(line);
+    if (!answer) {
+      fail(command, "vigild sent an answer this vigilctl does not understand");
+      return kExitUnreachable;
+    }
+    answers.push_back({answer->ok, answer->ok ? answer->result_json : answer->error});
+  }
+  return 0;
+}
+
 std::optional<int> run_ctl_command(const CtlCommands& commands, const CtlOptions& options) {
   if (commands.status->parsed()) return run("status", daemon::Command::Status, options);
   if (commands.stats->parsed()) return run("stats", daemon::Command::Stats, options);

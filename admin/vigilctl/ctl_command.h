@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "daemon/config/cli_options.h"
+#include "daemon/control/protocol.h"
 
 namespace vigil::admin {
 
@@ -37,6 +38,19 @@ struct CtlCommands {
 
 // Adds the four subcommands to vigilctl's command line, filling `options`.
 CtlCommands add_ctl_commands(CLI::App& app, CtlOptions& options);
+
+// One answer of vigild's: its result object as JSON text, or its error.
+struct CtlAnswer {
+  bool ok = false;
+  std::string text;
+};
+
+// For other commands (vigilctl check): sends `requests` in order on one
+// connection to `socket`. 0 with one answer per request, or an exit status
+// (2 a request that cannot be written, 3 vigild unreachable or not
+// answering) after printing why as "vigilctl COMMAND: ..." on stderr.
+int ctl_exchange(const char* command, const std::string& socket, double timeout_s,
+                 const std::vector<daemon::Request>& requests, std::vector<CtlAnswer>& answers);
 
 // Runs whichever of them was parsed: its exit status, or nullopt when none was.
 std::optional<int> run_ctl_command(const CtlCommands& commands, const CtlOptions& options);

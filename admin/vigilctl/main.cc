@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "admin/vigilctl/check_command.h"
 #include "admin/vigilctl/config_command.h"
 #include "admin/vigilctl/ctl_command.h"
 #include "admin/vigilctl/extract_command.h"
@@ -98,6 +99,9 @@ int main(int argc, char** argv) {
   vigil::admin::CtlOptions ctl;
   vigil::admin::CtlCommands ctl_commands = vigil::admin::add_ctl_commands(app, ctl);
 
+  vigil::admin::CheckOptions check_options;
+  CLI::App* self_check = vigil::admin::add_check_command(app, check_options);
+
   vigil::admin::UsersOptions users;
   vigil::admin::UsersCommands users_commands = vigil::admin::add_users_commands(app, users);
 
@@ -125,6 +129,7 @@ int main(int argc, char** argv) {
     return vigil::admin::run_extract(ex);
   }
   if (auto rc = vigil::admin::run_ctl_command(ctl_commands, ctl)) return *rc;
+  if (auto rc = vigil::admin::run_check_command(self_check, check_options)) return *rc;
   if (auto rc = vigil::admin::run_users_command(users_commands, users)) return *rc;
   if (auto rc = vigil::admin::run_report_command(report_monthly, report_options)) return *rc;
   if (check->parsed()) return vigil::admin::run_rules_check(ro);

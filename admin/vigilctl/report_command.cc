@@ -10,6 +10,7 @@
 
 #include "admin/report/output.h"
 #include "admin/report/report.h"
+#include "admin/vigilctl/report_notice.h"
 #include "admin/vigilctl/text_escape.h"
 #include "store/casework.h"
 #include "store/report_queries.h"
@@ -94,6 +95,9 @@ CLI::App* add_report_commands(CLI::App& app, ReportOptions& o) {
       ->check(CLI::IsMember({"aggregate", "named"}));
   monthly->add_flag("--force", o.force,
                     "Write into a folder that is not empty, replacing the report there");
+  monthly->add_flag("--notify", o.notify,
+                    "Then email reports.monthly_recipients a link to the report in the console "
+                    "(needs --config; no attachment, no figures)");
   return monthly;
 }
 
@@ -107,6 +111,7 @@ std::optional<int> run_report_command(const CLI::App* monthly, const ReportOptio
     return fail(2, "--month: expected YYYY-MM (like 2026-03) or last, got \"" + o.month + "\"");
   const std::optional<report::Audience> audience = report::parse_audience(o.audience);
   if (!audience) return fail(2, "--audience: expected aggregate or named");
+  if (o.notify && o.config.path.empty()) return fail(2, "--notify needs --config FILE");
 
   std::optional<config::Config> cfg;
   std::string cfg_source;
@@ -171,6 +176,11 @@ std::optional<int> run_report_command(const CLI::App* monthly, const ReportOptio
   if (model->empty()) {
     std::fprintf(stderr, "vigilctl report monthly: %s: nothing was recorded in this month\n",
                  report::month_text(*month).c_str());
+  }
+  if (o.notify) {
+    const NoticeOutcome n = send_report_notice(*cfg, *month, *audience);
+    if (n.status == NoticeOutcome::Status::Failed) return fail(1, n.detail);
+    std::fprintf(stderr, "vigilctl report monthly: %s\n", escape_control_bytes(n.detail).c_str());
   }
   return 0;
 }

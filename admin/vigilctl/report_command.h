@@ -15,8 +15,14 @@
 // the check here) first appends a `report.named` audit row naming the
 // operating-system user; if that row cannot be written, no report is made.
 //
+// With --notify (needs --config) and reports.monthly_recipients set, a
+// short email with a link to the report in the console (console.public_url
+// + /reports/YYYY-MM) goes to those addresses once the files are written;
+// never an attachment or a figure. Empty recipients: no email, exit 0.
+//
 // Exit status: 0 on success; 1 with one error line when the store is
-// missing or unreadable or a file cannot be written; 2 for a bad command
+// missing or unreadable, a file cannot be written or the notice cannot be
+// sent (the report is written then); 2 for a bad command
 // line, month, configuration or DIR.
 
 #include <CLI/CLI.hpp>
@@ -34,6 +40,7 @@ struct ReportOptions {
   std::string out;
   std::string audience = "aggregate";
   bool force = false;
+  bool notify = false;  // email reports.monthly_recipients a link (report_notice.h)
 };
 
 // Adds `report monthly` to vigilctl's command line; returns the subcommand.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Browser tests of vigil-console in Debian's headless Chromium (playwright-core).
 
-  run_browser.py BUILD_DIR SCRIPT.mjs ARTEFACT_DIR
+  run_browser.py BUILD_DIR SCRIPT.mjs ARTEFACT_DIR [--checks=console|reports]
 
 Prepares the quick start's demo exactly as a newcomer gets it
 (scripts/demo-setup.sh: vigild replays demo/demo.pcap with the demo rules,
@@ -9,7 +9,9 @@ people CSV and leases; a demo DSL and a demo IT admin), starts vigil-console
 on a free loopback port, runs SCRIPT.mjs with node (the browser part: it
 clicks through the pages and saves screenshots in ARTEFACT_DIR), then checks
 with SQL that what the browser did is in the store: the audit rows, the
-dismissal, the concern's outcome, the decision-log entry.
+dismissal, the concern's outcome, the decision-log entry (--checks=console,
+the default), or the reports' generation, named reads and export
+(--checks=reports). The console keeps reports.dir in the temporary folder.
 
 Exit 77 (skipped) when chromium, node or tests/browser/node_modules is missing.
 """
@@ -28,10 +30,14 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 
 
 def main():
-    if len(sys.argv) != 4:
+    args = sys.argv[1:]
+    checks = "console"
+    if args and args[-1].startswith("--checks="):
+        checks = args.pop()[len("--checks="):]
+    if len(args) != 3 or checks not in ("console", "reports"):
         print(__doc__)
         return 2
-    build, script, artefacts = sys.argv[1:]
+    build, script, artefacts = args
     chromium = shutil.which("chromium")
     node = shutil.which("node")
     if not chromium or not node or not os.path.isdir(os.path.join(HERE, "node_modules",
@@ -56,7 +62,7 @@ def main():
         console = subprocess.Popen(
             [os.path.join(build, "admin", "console", "main", "vigil-console"), "--config",
              os.path.join(out, "vigil.toml"), "--set", "console.listen=127.0.0.1:0", "--set",
-             "rules.dir=" + rules],
+             "rules.dir=" + rules, "--set", "reports.dir=" + os.path.join(tmp, "reports")],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         port = None
         deadline = time.time() + 60
@@ -82,7 +88,10 @@ def main():
         if r.returncode != 0:
             print("browser script failed (%d); screenshots in %s" % (r.returncode, artefacts))
             return 1
-        return check_store(build, os.path.join(out, "vigil.db"), logins)
+        db = os.path.join(out, "vigil.db")
+        if checks == "reports":
+            return check_reports(build, db, logins, os.path.join(tmp, "reports"))
+        return check_store(build, db, logins)
     finally:
         if console is not None:
             console.terminate()
@@ -125,6 +134,44 @@ def check_store(build, db, logins):
         failures.append("an audit chain that verifies: " + verify.stdout.strip())
     for f in failures:
         print("MISSING in the store: " + f)
+    return 1 if failures else 0
+
+
+def check_reports(build, db, logins, reports):
+    """The reports the browser made, on disk and in the audit log."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    dsl = logins["dsl"][0]
+    admin = logins["admin"][0]
+    failures = []
+
+    def count(sql, *args):
+        return con.execute(sql, args).fetchone()[0]
+
+    for f in ("2026-11/report.html", "2026-11/summary.csv", "2026-11/report.json",
+              "2026-11/named/report.html", "2026-11/named/people_activity.csv"):
+        if not os.path.isfile(os.path.join(reports, f)):
+            failures.append("reports.dir/" + f)
+    if os.path.exists(os.path.join(reports, "2026-11", "people_activity.csv")):
+        failures.append("no named table in the aggregate folder")
+    if count("SELECT count(*) FROM audit_log WHERE actor = ? AND action = 'report.named'",
+             dsl) != 1:
+        failures.append("one report.named row by the DSL")
+    if count("SELECT count(*) FROM audit_log WHERE actor = ? AND action = 'report.read_named'",
+             dsl) < 1:
+        failures.append("the DSL's read of the named report")
+    if count("SELECT count(*) FROM audit_log WHERE action LIKE 'report.%named' AND actor = ?",
+             admin) != 0:
+        failures.append("no named report generated or read by the admin")
+    if count("SELECT count(*) FROM audit_log WHERE actor = ? AND action = 'report.export' "
+             "AND detail = '2026-11 aggregate summary.csv'", admin) != 1:
+        failures.append("the admin's CSV download as report.export")
+    verify = subprocess.run([os.path.join(build, "admin", "vigilctl", "vigilctl"), "store",
+                             "verify-audit", "--db", db], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    if verify.returncode != 0:
+        failures.append("an audit chain that verifies: " + verify.stdout.strip())
+    for f in failures:
+        print("MISSING: " + f)
     return 1 if failures else 0
 
 

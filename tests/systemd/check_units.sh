@@ -65,7 +65,7 @@ security() {
   done
   grep -qxF 'CapabilityBoundingSet=' "$units/vigil-console.service" ||
     bad "vigil-console.service: must have no capabilities"
-  grep -qxF 'ExecStart=/usr/bin/vigilctl report monthly --config /etc/vigil/vigil.toml --month last' \
+  grep -qxF 'ExecStart=/usr/bin/vigilctl report monthly --config /etc/vigil/vigil.toml --month last --force --notify' \
     "$units/vigil-report.service" || bad "vigil-report.service: unexpected ExecStart"
   grep -qxF 'OnCalendar=*-*-01 06:00:00' "$units/vigil-report.timer" ||
     bad "vigil-report.timer: not on the 1st of the month"

@@ -32,8 +32,12 @@ vigil::console::TotpMode totp_mode(const std::string& text) {
   return vigil::console::TotpMode::Optional;
 }
 
-std::vector<vigil::console::Route> routes(const vigil::config::Config& config) {
+std::vector<vigil::console::Route> routes(const vigil::config::Config& config,
+                                          const std::string& config_path) {
   vigil::console::pages::PagesOptions o;
+  o.reports_dir = config.get_string("reports.dir");
+  o.config = &config;  // main's, for the life of the server
+  o.config_source = config_path;
   o.store_path = config.get_string("store.path");
   o.rules_dir = config.get_string("rules.dir");
   o.control_socket = config.get_string("control.socket");
@@ -85,7 +89,7 @@ int main(int argc, char** argv) {
   o.totp = totp_mode(config.get_string("console.totp"));
 
   std::string error;
-  auto server = vigil::console::ConsoleServer::open(o, routes(config), error);
+  auto server = vigil::console::ConsoleServer::open(o, routes(config, cli.path), error);
   if (!server) return fail(error);
   server->start();
   const bool v6 = o.host.find(':') != std::string::npos;

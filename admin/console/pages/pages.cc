@@ -11,6 +11,9 @@ std::vector<Route> make_routes(const PagesOptions& options) {
   routes.insert(routes.end(), std::make_move_iterator(admin.begin()),
                 std::make_move_iterator(admin.end()));
 #endif
+  std::vector<Route> reports = report_routes(options);
+  routes.insert(routes.end(), std::make_move_iterator(reports.begin()),
+                std::make_move_iterator(reports.end()));
   return routes;
 }
 

@@ -18,6 +18,13 @@ namespace {
 constexpr std::string_view kCsp =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+// The monthly report page (Response::Policy::SelfContainedReport): its own
+// inline <style> and style attributes, inline SVG and data: images, nothing
+// else; no script at all, no form, no frame, and a sandbox (an opaque
+// origin) so even a markup slip in the report could not act as the console.
+constexpr std::string_view kReportCsp =
+    "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'; sandbox";
 constexpr std::string_view kPermissions =
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
 
@@ -148,7 +155,9 @@ void add_standard_headers(Response& r, bool cacheable) {
     return false;
   });
   if (!safe_header_value(r.content_type)) r.content_type = "application/octet-stream";
-  r.headers.emplace_back("Content-Security-Policy", std::string(kCsp));
+  r.headers.emplace_back(
+      "Content-Security-Policy",
+      std::string(r.policy == Response::Policy::SelfContainedReport ? kReportCsp : kCsp));
   r.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
   r.headers.emplace_back("X-Frame-Options", "DENY");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");

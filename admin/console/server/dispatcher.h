@@ -106,7 +106,9 @@ class Dispatcher {
   store::CredentialStore& credentials_;
 };
 
-// Sets the headers every response carries: the Content-Security-Policy,
+// Sets the headers every response carries: the Content-Security-Policy
+// (the console's; the report's own, which allows its inline style and no
+// script, only when the handler chose Response::Policy::SelfContainedReport),
 // HSTS, X-Frame-Options, X-Content-Type-Options, Referrer-Policy,
 // Cross-Origin-Opener/Resource-Policy, Permissions-Policy, and
 // Cache-Control (max-age=3600 when `cacheable`, no-store otherwise). Any of

@@ -305,6 +305,44 @@ TEST_F(ReportFigures, EveryFigureEqualsTheStore) {
       "gaps AS (SELECT minute AS this, lag(minute) OVER (ORDER BY minute) AS prev FROM edges) "
       "SELECT (prev + 1) * 60000000 AS a, this * 60000000 AS b FROM gaps WHERE prev IS NOT NULL "
       "ORDER BY this - prev DESC, this LIMIT 1";
+  // Capture health over its window: the month, from the oldest sample if later.
+  const std::string cw =
+      "WITH w(lo, hi) AS (SELECT max(:f, coalesce((SELECT min(ts_us) FROM capture_health), "
+      ":f)), min(:t, :g)) ";
+  // Each row with its interface's previous one; `ok` when no counter went down.
+  const std::string deltas =
+      cw +
+      ", r AS (SELECT c.*, lag(frames) OVER p AS pf, lag(kernel_drops) OVER p AS pk, "
+      "lag(queue_drops) OVER p AS pq FROM capture_health c, w WHERE ts_us >= lo AND ts_us < hi "
+      "WINDOW p AS (PARTITION BY interface ORDER BY ts_us)) ";
+  const std::string ok =
+      "(pf IS NOT NULL AND frames >= pf AND kernel_drops >= pk AND "
+      "queue_drops >= pq)";
+  const std::string covers =
+      cw +
+      ", t AS (SELECT ts_us, min(running) AS up FROM capture_health, w WHERE ts_us >= lo AND "
+      "ts_us < hi GROUP BY ts_us), n AS (SELECT ts_us, up, lead(ts_us) OVER (ORDER BY ts_us) AS "
+      "nx FROM t), c AS (SELECT ts_us AS s, min(ts_us + CASE WHEN nx IS NOT NULL AND nx - ts_us "
+      "<= 120000000 THEN nx - ts_us ELSE 60000000 END, (SELECT hi FROM w)) AS e FROM n WHERE up "
+      "= 1) ";
+  const auto outage = rows(
+      covers +
+      ", seq AS (SELECT s, lag(e) OVER (ORDER BY s) AS pe FROM (SELECT lo AS s, lo AS e FROM w "
+      "UNION ALL SELECT s, e FROM c UNION ALL SELECT hi, hi FROM w)) SELECT pe AS a, s AS b FROM "
+      "seq WHERE pe IS NOT NULL AND s > pe ORDER BY s - pe DESC, s LIMIT 1");
+  ASSERT_EQ(outage.size(), 1u);
+  const std::int64_t outage_from = outage[0].at("a").as_int64();
+  const std::int64_t outage_to = outage[0].at("b").as_int64();
+  sql_->set(":oa", outage_from);
+  sql_->set(":ob", outage_to);
+  // The fixture has what the definitions are about.
+  ASSERT_GT(q(deltas + "SELECT count(*) FROM r WHERE pf IS NOT NULL AND NOT " + ok).as_int64(), 0);
+  ASSERT_GT(q(covers + "SELECT count(*) FROM n WHERE up = 0").as_int64(), 0);
+  ASSERT_GT(q(covers + "SELECT count(*) FROM n WHERE nx - ts_us > 120000000").as_int64(), 0);
+  ASSERT_GT(q(covers + "SELECT count(*) FROM n WHERE nx - ts_us > 60000000 AND nx - ts_us <= "
+                       "120000000")
+                .as_int64(),
+            0);
   const auto gap = rows(silence);
   ASSERT_EQ(gap.size(), 1u);
   const std::int64_t gap_from = gap[0].at("a").as_int64();
@@ -354,7 +392,28 @@ TEST_F(ReportFigures, EveryFigureEqualsTheStore) {
        {"rule_set_loads",
         q("SELECT count(*) FROM rule_sets WHERE loaded_us >= :f AND loaded_us < :t")},
        {"statutory_hits", q("SELECT count(*) FROM hits WHERE " MONTH " AND statutory = 1")},
-       {"capture_drop_rate", nullptr}});
+       {"uptime_definition", "capture_health"},
+       {"capture_window_from", q(cw + "SELECT " ISO("lo") " FROM w")},
+       {"capture_window_to", q(cw + "SELECT " ISO("hi") " FROM w")},
+       {"capture_health_samples",
+        q(cw + "SELECT count(*) FROM capture_health, w WHERE ts_us >= lo AND ts_us < hi")},
+       {"capture_runs", q(deltas + "SELECT sum(NOT " + ok + ") FROM r")},
+       {"uptime_minutes", q(covers + "SELECT CAST(sum(e - s) AS REAL) / 60000000 FROM c")},
+       {"uptime_share",
+        q(covers + "SELECT CAST(sum(e - s) AS REAL) / (SELECT hi - lo FROM w) FROM c")},
+       {"longest_outage_from", q("SELECT " ISO(":oa"))},
+       {"longest_outage_to", q("SELECT " ISO(":ob"))},
+       {"longest_outage_minutes", static_cast<double>(outage_to - outage_from) / 6e7},
+       {"capture_frames",
+        q(deltas + "SELECT sum(CASE WHEN " + ok + " THEN frames - pf ELSE 0 END) FROM r")},
+       {"capture_kernel_drops",
+        q(deltas + "SELECT sum(CASE WHEN " + ok + " THEN kernel_drops - pk ELSE 0 END) FROM r")},
+       {"capture_queue_drops",
+        q(deltas + "SELECT sum(CASE WHEN " + ok + " THEN queue_drops - pq ELSE 0 END) FROM r")},
+       {"capture_drop_rate",
+        q(deltas + "SELECT CAST(sum(CASE WHEN " + ok +
+          " THEN kernel_drops - pk + queue_drops - pq ELSE 0 END) AS REAL) / sum(CASE WHEN " + ok +
+          " THEN frames - pf ELSE 0 END) FROM r")}});
 
   expect_table(
       tables, "rule_sets",

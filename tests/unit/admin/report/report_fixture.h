@@ -287,6 +287,41 @@ inline Fixture build_store(const vigil::store::testing::TempDir& dir) {
     auto id = w.record_rule_set(rs).get();
     if (!id) throw std::runtime_error(id.error().message);
   }
+  // Capture health, once a minute (30 s past) on two interfaces: the end of
+  // February; 2 to 4 March with a 90 s late sample (still up), a restart
+  // (counters start again) after a 10-minute gap, and eth1 stopped for half
+  // an hour; then from 30 March to the month's last sample, 30 s before its end.
+  {
+    std::mt19937_64 rng(5);
+    std::map<std::string, store::CaptureHealthSample> now;
+    for (const char* i : {"eth0", "eth1"}) now[i] = {0, i, true, 0, 0, 0, 3};
+    std::vector<store::CaptureHealthSample> all;
+    const auto sample = [&](TimeUs ts, bool restart) {
+      for (auto& [name, c] : now) {
+        if (restart) c.frames = c.kernel_drops = c.queue_drops = 0;
+        c.ts_us = ts;
+        c.frames += 1000 + static_cast<std::int64_t>(rng() % 500);
+        c.kernel_drops += rng() % 7 == 0 ? static_cast<std::int64_t>(rng() % 40) : 0;
+        c.queue_drops += rng() % 11 == 0 ? static_cast<std::int64_t>(rng() % 9) : 0;
+        c.running = !(name == "eth1" && ts >= utc(2026, 3, 4, 9) && ts < utc(2026, 3, 4, 9, 30));
+        all.push_back(c);
+      }
+    };
+    for (TimeUs at = kFrom - 10 * 60'000'000 + 30'000'000; at < kFrom; at += 60'000'000) {
+      sample(at, false);
+    }
+    bool restarted = false;
+    for (TimeUs at = utc(2026, 3, 2, 0, 0, 30); at < utc(2026, 3, 5); at += 60'000'000) {
+      if (at >= utc(2026, 3, 3, 11, 50) && at < utc(2026, 3, 3, 12)) continue;  // vigild down
+      const bool restart = !restarted && at >= utc(2026, 3, 3, 12);
+      restarted = restarted || restart;
+      // One sample 30 s late: 90 s after the one before, still up.
+      sample(at == utc(2026, 3, 2, 8, 0, 30) ? at + 30'000'000 : at, restart);
+    }
+    for (TimeUs at = utc(2026, 3, 30, 12, 0, 30); at < kTo; at += 60'000'000) sample(at, false);
+    auto n = w.record_capture_health(std::move(all)).get();
+    if (!n) throw std::runtime_error(n.error().message);
+  }
   // An activity flush, then stop.
   w.stop();
 

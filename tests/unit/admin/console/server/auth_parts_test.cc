@@ -15,6 +15,7 @@ namespace vigil::console {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr store::TimeUs kSecond = 1'000'000;
 constexpr store::TimeUs kNow = 1'773'576'000'000'000;
@@ -204,6 +205,40 @@ TEST(StandardHeaders, AHandlerCannotSetCookiesOrWeakenThePolicy) {
   }
   EXPECT_EQ(csp, 1);
   EXPECT_EQ(r.headers.front().first, "Content-Disposition");
+}
+
+std::string csp_of(const Response& r) {
+  std::string out;
+  int n = 0;
+  for (const auto& [k, v] : r.headers) {
+    if (k == "Content-Security-Policy") {
+      out = v;
+      ++n;
+    }
+  }
+  EXPECT_EQ(n, 1);
+  return out;
+}
+
+TEST(StandardHeaders, OnlyTheReportPolicyAllowsInlineStyleAndNeverScript) {
+  Response page;
+  add_standard_headers(page, false);
+  EXPECT_THAT(csp_of(page), HasSubstr("style-src 'self'"));
+  EXPECT_THAT(csp_of(page), Not(HasSubstr("unsafe-inline")));
+
+  Response report;
+  report.policy = Response::Policy::SelfContainedReport;
+  // A handler's own policy header is dropped even here: the server picks.
+  report.headers = {{"Content-Security-Policy", "script-src *"}};
+  add_standard_headers(report, false);
+  const std::string csp = csp_of(report);
+  EXPECT_THAT(csp, HasSubstr("default-src 'none'"));
+  EXPECT_THAT(csp, HasSubstr("style-src 'unsafe-inline'"));
+  EXPECT_THAT(csp, HasSubstr("script-src 'none'"));
+  EXPECT_THAT(csp, HasSubstr("frame-ancestors 'none'"));
+  EXPECT_THAT(csp, HasSubstr("sandbox"));
+  EXPECT_THAT(csp, Not(HasSubstr("script-src *")));
+  EXPECT_THAT(csp, Not(HasSubstr("'self'")));
 }
 
 }  // namespace
