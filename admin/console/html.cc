@@ -74,11 +74,21 @@ std::string escape(std::string_view text) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&#39;";
+          break;
         default:
           if (c < 0x20 || c == 0x7F)
             append_hex_byte(out, c);
@@ -171,7 +181,8 @@ std::string render(const Page& page) {
   }
   out += "</header><main>";
   out += "<h1>" + escape(page.title) + "</h1>";
-  if (!page.flash.empty()) out += "<p class=\"flash\" role=\"status\">" + escape(page.flash) + "</p>";
+  if (!page.flash.empty())
+    out += "<p class=\"flash\" role=\"status\">" + escape(page.flash) + "</p>";
   out += page.body;
   out += "</main></body></html>\n";
   return out;

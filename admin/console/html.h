@@ -29,11 +29,11 @@ std::string url_component(std::string_view text);
 std::string csrf_field(const Principal& user);
 
 struct Page {
-  std::string title;             // plain text, escaped here
-  std::string body;              // already-safe HTML
+  std::string title;                // plain text, escaped here
+  std::string body;                 // already-safe HTML
   const Principal* user = nullptr;  // null on the login page: no navigation
-  std::string_view active_nav;   // the nav item to mark current ("incidents", ...)
-  std::string flash;             // plain text message shown above the body
+  std::string_view active_nav;      // the nav item to mark current ("incidents", ...)
+  std::string flash;                // plain text message shown above the body
 };
 
 // The whole document: doctype, meta viewport (usable on a phone), the

@@ -54,11 +54,16 @@ bool allowed(Role role, Capability capability) noexcept {
   if (i >= kMatrix.size()) return false;
   const Row& row = kMatrix[i];
   switch (role) {
-    case Role::Admin: return row.admin;
-    case Role::Dsl: return row.dsl;
-    case Role::DeputyDsl: return row.deputy;
-    case Role::Reporter: return row.reporter;
-    case Role::Auditor: return row.auditor;
+    case Role::Admin:
+      return row.admin;
+    case Role::Dsl:
+      return row.dsl;
+    case Role::DeputyDsl:
+      return row.deputy;
+    case Role::Reporter:
+      return row.reporter;
+    case Role::Auditor:
+      return row.auditor;
   }
   return false;
 }

@@ -17,26 +17,26 @@
 namespace vigil::console {
 
 enum class Capability : unsigned char {
-  ViewDashboard,      // the dashboard's counts and health
-  ViewIncidents,      // incident lists and details (identifiable)
-  TriageIncidents,    // dismiss, open a concern from, add to a concern
-  ViewConcerns,       // every concern, its chronology and evidence
-  ManageConcerns,     // move, assign, note, review dates, referral content
-  ExportReferral,     // the printable referral and its JSON
-  RaiseConcern,       // the staff form
-  ViewOwnConcerns,    // status of the concerns this user raised
-  ViewLists,          // lists with counts, sources and ages
-  ManageLists,        // add/remove entries (with a reason), reload
-  TestRules,          // "why was this blocked?"
-  ManagePeople,       // people and devices, CSV import, attribution
+  ViewDashboard,    // the dashboard's counts and health
+  ViewIncidents,    // incident lists and details (identifiable)
+  TriageIncidents,  // dismiss, open a concern from, add to a concern
+  ViewConcerns,     // every concern, its chronology and evidence
+  ManageConcerns,   // move, assign, note, review dates, referral content
+  ExportReferral,   // the printable referral and its JSON
+  RaiseConcern,     // the staff form
+  ViewOwnConcerns,  // status of the concerns this user raised
+  ViewLists,        // lists with counts, sources and ages
+  ManageLists,      // add/remove entries (with a reason), reload
+  TestRules,        // "why was this blocked?"
+  ManagePeople,     // people and devices, CSV import, attribution
   ManageUsers,
   ManageSettings,
-  ViewHealth,         // capture drops, list freshness, disk
-  ViewReports,        // aggregate reports
-  ViewNamedReports,   // report sections that name people
+  ViewHealth,        // capture drops, list freshness, disk
+  ViewReports,       // aggregate reports
+  ViewNamedReports,  // report sections that name people
   ViewDecisionLog,
-  ViewAuditLog,       // who did what
-  RecordChecks,       // the checks log (DfE Standard 2)
+  ViewAuditLog,  // who did what
+  RecordChecks,  // the checks log (DfE Standard 2)
   ViewChecks,
 };
 

@@ -73,7 +73,7 @@ struct PipelineStats {
   std::uint64_t decisions = 0;  // observations with at least one hit
   std::uint64_t hits = 0;
   std::uint64_t flows_ended = 0;
-  std::uint64_t unattributed = 0;      // observations whose client had no person
+  std::uint64_t unattributed = 0;  // observations whose client had no person
   // The oldest rule snapshot a worker uses (0: some worker has none yet), and
   // each worker's own. A worker keeps its old snapshot when it cannot make
   // scratch space for a new one (out of memory); it retries every second and

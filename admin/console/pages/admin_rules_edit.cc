@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "inspect/eve_json.h"
 #include "rules/lists/list_formats.h"
 
 namespace vigil::console::pages::admin {
@@ -347,38 +348,12 @@ EditOutcome install_and_record(Candidate& candidate, const std::string& target,
 
 // ---------------------------------------------------------------- policy.toml
 
-// A TOML basic string. `s` is valid UTF-8 (checked by the caller).
+// A TOML basic string. `s` is valid UTF-8 (checked by the caller). TOML's
+// basic-string escapes are JSON's (\" \\ \n \r \t \uXXXX), so the EVE writer's
+// JSON string escaping serves; it quotes as well.
 std::string toml_string(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04X", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
+  std::string out;
+  inspect::append_json_string(out, s);
   return out;
 }
 
