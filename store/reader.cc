@@ -212,28 +212,9 @@ Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Reader::~Reader() = default;
 
 Result<std::unique_ptr<Reader>> Reader::open(const ReaderOptions& options) {
-  auto c = Connection::open(options.path, detail::OpenMode::ReadOnly, options.busy_timeout);
+  auto c = detail::open_current_read_only(options.path, options.busy_timeout, options.cache_mb,
+                                          "reader");
   if (!c) return c.error();
-  auto v = detail::schema_version(*c);
-  if (!v) return v.error();
-  if (*v == 0) {
-    return Error{ErrorCode::NotADatabase, options.path + ": not a Vigil store (empty database)"};
-  }
-  if (*v < detail::kSchemaVersion) {
-    return Error{ErrorCode::SchemaTooOld,
-                 options.path + ": schema version " + std::to_string(*v) + " is older than " +
-                     std::to_string(detail::kSchemaVersion) + "; run vigilctl store migrate"};
-  }
-  if (*v > detail::kSchemaVersion) {
-    return Error{ErrorCode::SchemaTooNew, options.path + ": schema version " + std::to_string(*v) +
-                                              " is newer than this Vigil knows (" +
-                                              std::to_string(detail::kSchemaVersion) + ")"};
-  }
-  if (options.cache_mb == 0 || options.cache_mb > 16'384) {
-    return Error{ErrorCode::Invalid, "reader: cache_mb must be 1..16384"};
-  }
-  const std::string cache = "PRAGMA cache_size=-" + std::to_string(options.cache_mb * 1024);
-  if (auto s = c->exec(cache.c_str(), options.path); !s) return s.error();
   auto impl = std::make_unique<Impl>();
   impl->conn = std::move(*c);
   return std::unique_ptr<Reader>(new Reader(std::move(impl)));

@@ -339,6 +339,32 @@ Result<std::set<std::string>> schema_objects(Connection& c) {
 
 std::span<const Migration> migrations() noexcept { return kMigrations; }
 
+Result<Connection> open_current_read_only(const std::string& path,
+                                          std::chrono::milliseconds busy_timeout,
+                                          std::size_t cache_mb, std::string_view who) {
+  auto c = Connection::open(path, OpenMode::ReadOnly, busy_timeout);
+  if (!c) return c.error();
+  auto v = schema_version(*c);
+  if (!v) return v.error();
+  if (*v == 0) return Error{ErrorCode::NotADatabase, path + ": not a Vigil store (empty database)"};
+  if (*v < kSchemaVersion) {
+    return Error{ErrorCode::SchemaTooOld, path + ": schema version " + std::to_string(*v) +
+                                              " is older than " + std::to_string(kSchemaVersion) +
+                                              "; run vigilctl store migrate"};
+  }
+  if (*v > kSchemaVersion) {
+    return Error{ErrorCode::SchemaTooNew, path + ": schema version " + std::to_string(*v) +
+                                              " is newer than this Vigil knows (" +
+                                              std::to_string(kSchemaVersion) + ")"};
+  }
+  if (cache_mb == 0 || cache_mb > 16'384) {
+    return Error{ErrorCode::Invalid, std::string(who) + ": cache_mb must be 1..16384"};
+  }
+  const std::string cache = "PRAGMA cache_size=-" + std::to_string(cache_mb * 1024);
+  if (auto s = c->exec(cache.c_str(), path); !s) return s.error();
+  return c;
+}
+
 Result<int> schema_version(Connection& c) {
   auto objects = c.query_int("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
   if (!objects) return objects.error();

@@ -2,8 +2,11 @@
 // Internal to store/: the schema as an ordered list of migrations, applied
 // one transaction each, recorded in schema_migrations and PRAGMA user_version.
 
+#include <chrono>
+#include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/detail/sqlite.h"
@@ -26,6 +29,14 @@ std::span<const Migration> migrations() noexcept;
 // tables but no schema_migrations is NotADatabase ("not a Vigil store");
 // schema_migrations and user_version disagreeing is Corrupt.
 Result<int> schema_version(Connection& c);
+
+// A read-only connection for a Reader or the report queries: refuses a file
+// that is not a Vigil store or whose schema is older (migrate first) or newer
+// than this code's, and sets a page cache of `cache_mb` (1..16384). `who`
+// names the caller in the error about the cache size.
+Result<Connection> open_current_read_only(const std::string& path,
+                                          std::chrono::milliseconds busy_timeout,
+                                          std::size_t cache_mb, std::string_view who);
 
 struct MigrationReport {
   int from = 0;
