@@ -11,6 +11,7 @@ std::vector<Route> make_routes(const PagesOptions& options) {
   routes.insert(routes.end(), std::make_move_iterator(admin.begin()),
                 std::make_move_iterator(admin.end()));
 #endif
+  for (Route& r : annual_review_routes(options)) routes.push_back(std::move(r));
   std::vector<Route> reports = report_routes(options);
   routes.insert(routes.end(), std::make_move_iterator(reports.begin()),
                 std::make_move_iterator(reports.end()));

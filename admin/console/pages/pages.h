@@ -32,12 +32,15 @@ struct PagesOptions {
   std::function<store::TimeUs()> clock;  // wall clock in microseconds; system clock when empty
 };
 
-// All routes: safeguarding_routes(), admin_routes(), then report_routes().
+// All routes: safeguarding_routes(), admin_routes(), annual_review_routes(),
+// then report_routes().
 std::vector<Route> make_routes(const PagesOptions& options);
 
 std::vector<Route> safeguarding_routes(const PagesOptions& options);
 std::vector<Route> admin_routes(const PagesOptions& options);
 // The monthly reports (reports_pages.cc): list, generate, view, download.
 std::vector<Route> report_routes(const PagesOptions& options);
+// The annual filtering and monitoring review (annual_review.cc); before report_routes().
+std::vector<Route> annual_review_routes(const PagesOptions& options);
 
 }  // namespace vigil::console::pages

@@ -129,6 +129,7 @@ Response list_page(const SharedPtr& s, const Request& req, PageContext& ctx,
               ? "; the named report adds the people with most incidents and each concern's "
                 "outcome, and every use of it is recorded in the audit log.</p>"
               : ".</p>";
+  body += "<p><a href=\"/reports/annual\">The annual filtering and monitoring review</a></p>";
 
   // Months with hits in the store.
   std::vector<std::pair<report::Month, std::int64_t>> with_data;
