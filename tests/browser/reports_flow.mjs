@@ -186,6 +186,35 @@ const saved = path.join(artefacts, download.suggestedFilename());
 await download.saveAs(saved);
 assert.match(fs.readFileSync(saved, 'utf8'), /^figure,/, 'the CSV download is not the summary');
 
+// --- The annual review (this academic year, in progress) --------------------
+// The demo's morning (November 2026) falls in the academic year ending July 2027.
+const year = '2027';
+await dsl.goto(`${url}/reports/annual/${year}`);
+assert.match(await dsl.locator('main').innerText(), /academic year/i, 'no annual review page');
+const answer = dsl.locator('textarea[name=risk_profile]');
+await answer.fill('Mostly 16-18 apprentices; <script>alert("review")</script> one learner with SEND.');
+await Promise.all([dsl.waitForNavigation(),
+                   answer.locator('xpath=ancestor::form').locator('button[type=submit]').first().click()]);
+await dsl.goto(`${url}/reports/annual/${year}`);
+const reviewText = await dsl.locator('main').innerText();
+if (!/one learner with SEND/.test(reviewText) && !(await answer.inputValue()).includes('SEND')) {
+  problems.push('the annual review answer was not kept');
+}
+if ((await dsl.locator('main script').count()) > 0) problems.push('a <script> reached the review page');
+for (const n of names) if (reviewText.includes(n)) problems.push(`the annual review names ${n}`);
+for (const width of [1200, 375]) {
+  await dsl.setViewportSize({ width, height: 900 });
+  for (const media of ['screen', 'print']) {
+    await dsl.emulateMedia({ media });
+    const overflow = await dsl.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    if (overflow > 1) problems.push(`annual review, ${media}, ${width}px: scrolls sideways by ${overflow}px`);
+    await dsl.screenshot({ path: path.join(artefacts, `annual-review-${media}-${width}.png`),
+                           fullPage: true });
+  }
+}
+await dsl.emulateMedia({ media: 'screen' });
+
 await browser.close();
 for (const p of problems) console.error('PROBLEM: ' + p);
 if (!problems.length) console.log(`reports flow passed; screenshots in ${artefacts}`);
