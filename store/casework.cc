@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "store/detail/audit_chain.h"
+#include "store/detail/people.h"
 #include "store/detail/schema.h"
 #include "store/detail/sqlite.h"
 
@@ -569,30 +570,13 @@ Status Casework::update_referral(std::string_view actor, std::int64_t concern_id
 
 Result<std::int64_t> Casework::upsert_person(std::string_view actor, const PersonRecord& p) {
   if (auto s = check_actor(actor); !s) return s.error();
-  if (p.reference.empty() || p.reference.size() > kMaxNameBytes || has_control(p.reference) ||
-      p.display_name.size() > kMaxNameBytes || p.cohort.size() > kMaxNameBytes ||
-      p.group.size() > kMaxNameBytes ||
-      (p.kind != "learner" && p.kind != "staff" && p.kind != "unknown")) {
+  if (!detail::person_fields_valid(p) || has_control(p.reference)) {
     return Error{ErrorCode::Invalid, "person: reference, name, kind, cohort or group invalid"};
   }
   return impl_->in_transaction([&](TimeUs now) -> Result<std::int64_t> {
-    auto up = impl_->conn.prepare(
-        "INSERT INTO people(reference, display_name, kind, cohort, group_name, under_18, "
-        "created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(reference) DO UPDATE SET "
-        "display_name = excluded.display_name, kind = excluded.kind, cohort = excluded.cohort, "
-        "group_name = excluded.group_name, under_18 = excluded.under_18 RETURNING id");
-    if (!up) return up.error();
-    up->bind(1, p.reference);
-    up->bind(2, p.display_name);
-    up->bind(3, p.kind);
-    up->bind(4, p.cohort);
-    up->bind(5, p.group);
-    up->bind(6, std::int64_t{p.under_18 ? 1 : 0});
-    up->bind(7, now);
-    int rc = up->step();
-    if (rc != SQLITE_ROW) return impl_->conn.error(rc, "person");
-    std::int64_t id = up->int64(0);
-    up->reset();
+    auto row = detail::upsert_person_row(impl_->conn, p, now);
+    if (!row) return row.error();
+    const std::int64_t id = *row;
     if (auto s = impl_->audit(now, actor, "person.upsert", "person", id, {}); !s) return s.error();
     return id;
   });

@@ -15,6 +15,7 @@
 
 #include "store/detail/audit_chain.h"
 #include "store/detail/jobs.h"
+#include "store/detail/people.h"
 #include "store/detail/schema.h"
 #include "store/detail/sqlite.h"
 
@@ -475,32 +476,15 @@ std::future<Result<T>> Writer::Impl::submit(std::function<Result<T>(WriterDb*)> 
 std::future<Result<std::int64_t>> Writer::upsert_person(PersonRecord p) {
   Impl* m = impl_.get();
   return m->submit<std::int64_t>([m, p = std::move(p)](WriterDb* db) -> Result<std::int64_t> {
-    if (p.reference.empty() || p.reference.size() > kMaxNameBytes ||
-        p.display_name.size() > kMaxNameBytes || p.cohort.size() > kMaxNameBytes ||
-        p.group.size() > kMaxNameBytes ||
-        (p.kind != "learner" && p.kind != "staff" && p.kind != "unknown")) {
+    if (!detail::person_fields_valid(p)) {
       return Error{ErrorCode::Invalid, "person: reference, name, kind, cohort or group invalid"};
     }
     Connection& c = db->conn;
     Transaction tx(c);
     if (auto s = tx.begin(); !s) return s.error();
-    auto up = c.prepare(
-        "INSERT INTO people(reference, display_name, kind, cohort, group_name, under_18, "
-        "created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(reference) DO UPDATE SET "
-        "display_name = excluded.display_name, kind = excluded.kind, cohort = excluded.cohort, "
-        "group_name = excluded.group_name, under_18 = excluded.under_18 RETURNING id");
-    if (!up) return up.error();
-    up->bind(1, p.reference);
-    up->bind(2, p.display_name);
-    up->bind(3, p.kind);
-    up->bind(4, p.cohort);
-    up->bind(5, p.group);
-    up->bind(6, std::int64_t{p.under_18 ? 1 : 0});
-    up->bind(7, m->now());
-    int rc = up->step();
-    if (rc != SQLITE_ROW) return c.error(rc, "person");
-    std::int64_t id = up->int64(0);
-    up->reset();
+    auto row = detail::upsert_person_row(c, p, m->now());
+    if (!row) return row.error();
+    const std::int64_t id = *row;
     if (auto s = tx.commit(); !s) return s.error();
     m->person_ids[p.reference] = id;
     return id;
