@@ -29,21 +29,8 @@ import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def start_console(console, cfg):
-    proc = subprocess.Popen([console, "--config", cfg], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        m = re.search(r"serving https://127\.0\.0\.1:(\d+)/", line)
-        if m:
-            return proc, int(m.group(1))
-    proc.kill()
-    raise RuntimeError("vigil-console did not start: " + proc.stderr.read())
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "lib"))
+from console_process import start_console  # noqa: E402
 
 
 def request(port, method, path, body=None, cookies=None, headers=None):
@@ -138,6 +125,8 @@ def main():
                        stdout=subprocess.DEVNULL)
         proc, port = start_console(a.console, cfg)
         procs.append(proc)
+        if port is None:
+            raise RuntimeError("vigil-console did not start")
         session = login(port, "bench-dsl", password)
         cookie = "; ".join("%s=%s" % kv for kv in session.items())
         status, _, page, _ = request(port, "GET", "/incidents", cookies=session)

@@ -17,13 +17,15 @@ Exit 77 (skipped) when chromium, node or tests/browser/node_modules is missing.
 """
 import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from console_process import start_console, stop_console  # noqa: E402
+
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -59,20 +61,10 @@ def main():
                 logins[role] = (name, password)
         rules = os.path.join(tmp, "rules")
         shutil.copytree(os.path.join(REPO, "demo", "rules"), rules)
-        console = subprocess.Popen(
-            [os.path.join(build, "admin", "console", "main", "vigil-console"), "--config",
-             os.path.join(out, "vigil.toml"), "--set", "console.listen=127.0.0.1:0", "--set",
-             "rules.dir=" + rules, "--set", "reports.dir=" + os.path.join(tmp, "reports")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        port = None
-        deadline = time.time() + 60
-        while time.time() < deadline and port is None:
-            line = console.stderr.readline()
-            if not line:
-                break
-            m = re.search(r"serving https://127\.0\.0\.1:(\d+)/", line)
-            if m:
-                port = int(m.group(1))
+        console, port = start_console(
+            os.path.join(build, "admin", "console", "main", "vigil-console"),
+            os.path.join(out, "vigil.toml"),
+            ["rules.dir=" + rules, "reports.dir=" + os.path.join(tmp, "reports")])
         if port is None:
             print("vigil-console did not start")
             return 1
@@ -93,12 +85,7 @@ def main():
             return check_reports(build, db, logins, os.path.join(tmp, "reports"))
         return check_store(build, db, logins)
     finally:
-        if console is not None:
-            console.terminate()
-            try:
-                console.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                console.kill()
+        stop_console(console)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

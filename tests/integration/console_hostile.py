@@ -22,9 +22,12 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import time
+
 import urllib.parse
 from collections import deque
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from console_process import start_console, stop_console  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -171,18 +174,7 @@ def main():
             subprocess.run([vigilctl, "users", "add", "--config", cfg, "--name", name, "--role",
                             role], input=password + "\n", text=True, check=True,
                            stdout=subprocess.DEVNULL)
-        console = subprocess.Popen([console_bin, "--config", cfg, "--set",
-                                    "console.listen=127.0.0.1:0"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        port = None
-        deadline = time.time() + 60
-        while time.time() < deadline and port is None:
-            line = console.stderr.readline()
-            if not line:
-                break
-            m = re.search(r"serving https://127\.0\.0\.1:(\d+)/", line)
-            if m:
-                port = int(m.group(1))
+        console, port = start_console(console_bin, cfg)
         if port is None:
             print("vigil-console did not start")
             return 1
@@ -223,12 +215,7 @@ def main():
             failures.append("the DSL reached only %d pages: the crawl is not covering the console"
                             % totals.get("dsl", 0))
     finally:
-        if console is not None:
-            console.terminate()
-            try:
-                console.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                console.kill()
+        stop_console(console)
         shutil.rmtree(tmp, ignore_errors=True)
     for f in failures[:50]:
         print("FAIL " + f)
